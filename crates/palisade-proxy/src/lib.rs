@@ -1,0 +1,1 @@
+//! Palisade data plane: listeners, routing, upstream pools and health, the request path hooks.

@@ -1,0 +1,1 @@
+//! Palisade TLS: named policies, certificate store with SNI and hot reload, development certificates.

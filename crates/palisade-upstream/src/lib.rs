@@ -1,0 +1,1 @@
+//! Palisade upstream pools: load balancing, active and passive health, timeouts, retries, TLS to upstream.
