@@ -165,15 +165,11 @@ impl CertStore {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.current.load();
-        let bytes = match read_all(&self.sources) {
-            Ok(bytes) => bytes,
-            Err(errors) => return Err(first_logged(errors)),
-        };
-        let digests: Vec<FileDigests> = bytes.iter().map(SourceBytes::digests).collect();
-        if digests == current.digests {
+        let reads = read_all(&self.sources);
+        if digests_of(&reads).is_some_and(|d| d == current.digests) {
             return Ok(false);
         }
-        let snapshot = match snapshot_from_bytes(&self.sources, &bytes, self.key_provider) {
+        let snapshot = match snapshot_from_reads(&self.sources, reads, self.key_provider) {
             Ok(snapshot) => snapshot,
             Err(errors) => return Err(first_logged(errors)),
         };
@@ -306,7 +302,7 @@ fn first_logged(errors: Vec<TlsError>) -> TlsError {
         tracing::warn!(%error, "TLS certificate reload failed; keeping the certificates in service");
     }
     let mut errors = errors.into_iter();
-    // `read_all` and `snapshot_from_bytes` only return `Err` with at least one error.
+    // `snapshot_from_reads` only returns `Err` with at least one error.
     errors.next().unwrap_or(TlsError::NoCertificateSources)
 }
 
@@ -334,58 +330,66 @@ fn build_snapshot(
     sources: &[CertificateSource],
     key_provider: &'static dyn KeyProvider,
 ) -> Result<Snapshot, Vec<TlsError>> {
-    let bytes = read_all(sources)?;
-    snapshot_from_bytes(sources, &bytes, key_provider)
+    let reads = read_all(sources);
+    snapshot_from_reads(sources, reads, key_provider)
 }
 
-/// Read every file, collecting every error. Each file is read once even when the certificate
-/// and key share one file.
-fn read_all(sources: &[CertificateSource]) -> Result<Vec<SourceBytes>, Vec<TlsError>> {
-    let mut errors = Vec::new();
-    let mut out = Vec::with_capacity(sources.len());
-    for source in sources {
-        let cert = read_pem_file(&source.cert_file);
-        let key = if source.key_file == source.cert_file {
-            match &cert {
-                Ok(bytes) => Ok(bytes.clone()),
-                // Already reported for the cert file.
-                Err(_) => Ok(Vec::new()),
-            }
-        } else {
-            read_pem_file(&source.key_file)
+/// Read every file of every source. Each file is read once even when the certificate and
+/// key share one file.
+fn read_all(sources: &[CertificateSource]) -> Vec<Result<SourceBytes, Vec<TlsError>>> {
+    sources.iter().map(read_source).collect()
+}
+
+fn read_source(source: &CertificateSource) -> Result<SourceBytes, Vec<TlsError>> {
+    let cert = read_pem_file(&source.cert_file);
+    if source.key_file == source.cert_file {
+        return match cert {
+            Ok(cert) => Ok(SourceBytes {
+                key: cert.clone(),
+                cert,
+            }),
+            Err(error) => Err(vec![error]),
         };
-        match (cert, key) {
-            (Ok(cert), Ok(key)) => out.push(SourceBytes { cert, key }),
-            (cert, key) => {
-                errors.extend(cert.err());
-                errors.extend(key.err());
-            }
-        }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    let key = read_pem_file(&source.key_file);
+    match (cert, key) {
+        (Ok(cert), Ok(key)) => Ok(SourceBytes { cert, key }),
+        (cert, key) => Err(cert.err().into_iter().chain(key.err()).collect()),
     }
 }
 
-fn snapshot_from_bytes(
+/// Digests of every source, or `None` if any could not be read.
+fn digests_of(reads: &[Result<SourceBytes, Vec<TlsError>>]) -> Option<Vec<FileDigests>> {
+    reads
+        .iter()
+        .map(|r| r.as_ref().ok().map(SourceBytes::digests))
+        .collect()
+}
+
+/// Parse every source that could be read; collect every error, read or parse.
+fn snapshot_from_reads(
     sources: &[CertificateSource],
-    bytes: &[SourceBytes],
+    reads: Vec<Result<SourceBytes, Vec<TlsError>>>,
     key_provider: &'static dyn KeyProvider,
 ) -> Result<Snapshot, Vec<TlsError>> {
     let mut errors = Vec::new();
     let mut entries = Vec::with_capacity(sources.len());
-    for (source, bytes) in sources.iter().zip(bytes) {
-        match parse_entry(source, bytes, key_provider) {
-            Ok(entry) => entries.push(entry),
-            Err(error) => errors.push(error),
+    let mut digests = Vec::with_capacity(sources.len());
+    for (source, read) in sources.iter().zip(reads) {
+        match read {
+            Ok(bytes) => match parse_entry(source, &bytes, key_provider) {
+                Ok(entry) => {
+                    entries.push(entry);
+                    digests.push(bytes.digests());
+                }
+                Err(error) => errors.push(error),
+            },
+            Err(read_errors) => errors.extend(read_errors),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let digests = bytes.iter().map(SourceBytes::digests).collect();
     Ok(Snapshot::new(entries, digests))
 }
 
