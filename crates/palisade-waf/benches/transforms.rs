@@ -16,7 +16,13 @@ fn bench(c: &mut Criterion) {
     let input = benign_1k();
     let mut group = c.benchmark_group("transform_1k_benign");
     group.throughput(Throughput::Bytes(input.len() as u64));
-    for name in ["urlDecodeUni", "htmlEntityDecode", "lowercase", "compressWhitespace", "cmdLine"] {
+    for name in [
+        "urlDecodeUni",
+        "htmlEntityDecode",
+        "lowercase",
+        "compressWhitespace",
+        "cmdLine",
+    ] {
         let Some(def) = lookup(name) else { continue };
         let mut out = Vec::with_capacity(2048);
         group.bench_function(name, |b| {

@@ -13,5 +13,5 @@
 //! engine maps parsed names onto the registries [`transformations::TRANSFORMATIONS`]
 //! and [`operators::OPERATORS`].
 
-// OPS_PENDING pub mod operators;
+pub mod operators;
 pub mod transformations;

@@ -137,8 +137,9 @@ pub(super) fn sql_hex_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
         None => input,
     };
     let hex = |k: usize| data.get(k).is_some_and(u8::is_ascii_hexdigit);
-    let starts_literal =
-        |k: usize| data[k] == b'0' && matches!(data.get(k + 1), Some(b'x' | b'X')) && hex(k + 2) && hex(k + 3);
+    let starts_literal = |k: usize| {
+        data[k] == b'0' && matches!(data.get(k + 1), Some(b'x' | b'X')) && hex(k + 2) && hex(k + 3)
+    };
     let Some(at) = (0..data.len()).find(|&k| starts_literal(k)) else {
         if data.len() == input.len() {
             return false;
@@ -204,7 +205,10 @@ mod tests {
             let enc = run(base64_encode, s);
             assert_eq!(run(base64_decode, &enc), s);
         }
-        assert_eq!(run(base64_decode, b"VGVzdENhc2U=\0VGVzdENhc2U="), b"TestCase");
+        assert_eq!(
+            run(base64_decode, b"VGVzdENhc2U=\0VGVzdENhc2U="),
+            b"TestCase"
+        );
         assert_eq!(run(base64_decode, b"VGVzdA==garbage"), b"Test");
         assert_eq!(run(base64_decode, b"!!"), b"");
     }
@@ -224,7 +228,10 @@ mod tests {
     fn hex_and_sql_hex() {
         assert_eq!(run(hex_decode, b"4142434"), b"ABC");
         assert_eq!(run(hex_encode, b"AB\xff"), b"4142ff");
-        assert_eq!(run(sql_hex_decode, b"SELECT 0x414243,0x4"), b"SELECT ABC,0x4");
+        assert_eq!(
+            run(sql_hex_decode, b"SELECT 0x414243,0x4"),
+            b"SELECT ABC,0x4"
+        );
         assert_eq!(run(sql_hex_decode, b"a0x4100b"), b"aA");
     }
 

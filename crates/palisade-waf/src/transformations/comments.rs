@@ -137,13 +137,19 @@ mod tests {
 
     #[test]
     fn replace_comments_cases() {
-        assert_eq!(run(replace_comments, b"Before /* x */ After"), b"Before   After");
+        assert_eq!(
+            run(replace_comments, b"Before /* x */ After"),
+            b"Before   After"
+        );
         assert_eq!(run(replace_comments, b"Before/* Test"), b"Before ");
         assert_eq!(run(replace_comments, b"a */ b"), b"a */ b");
     }
 
     #[test]
     fn remove_comments_char_cases() {
-        assert_eq!(run(remove_comments_char, b"a/*b*/c--d#e<!--f-->g"), b"abcdefg");
+        assert_eq!(
+            run(remove_comments_char, b"a/*b*/c--d#e<!--f-->g"),
+            b"abcdefg"
+        );
     }
 }

@@ -199,7 +199,10 @@ mod tests {
 
     #[test]
     fn js() {
-        assert_eq!(run(js_decode, b"\\u0041\\uff01\\x41\\101\\777\\n\\q\\"), b"A!AA?7\nq\\");
+        assert_eq!(
+            run(js_decode, b"\\u0041\\uff01\\x41\\101\\777\\n\\q\\"),
+            b"A!AA?7\nq\\"
+        );
         assert_eq!(run(js_decode, b"\\u004"), b"u004");
     }
 
@@ -214,7 +217,10 @@ mod tests {
 
     #[test]
     fn css() {
-        assert_eq!(run(css_decode, b"\\41 b\\00ff21\\ff01\\x\\\nz\\"), b"AbA!xz");
+        assert_eq!(
+            run(css_decode, b"\\41 b\\00ff21\\ff01\\x\\\nz\\"),
+            b"AbA!xz"
+        );
         assert_eq!(run(css_decode, b"\\1234567"), b"V7");
     }
 }

@@ -89,18 +89,34 @@ fn entity_at(input: &[u8], i: usize) -> Option<(u8, usize)> {
         }
         let n = input[k..]
             .iter()
-            .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
             .count();
         if n == 0 {
             return None;
         }
-        (strtol_low_byte(&input[k..k + n], if hex { 16 } else { 10 }), k + n)
+        (
+            strtol_low_byte(&input[k..k + n], if hex { 16 } else { 10 }),
+            k + n,
+        )
     } else {
         let k = i + 1;
-        let n = input[k..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let n = input[k..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
         (named(&input[k..k + n])?, k + n)
     };
-    let end = if input.get(end) == Some(&b';') { end + 1 } else { end };
+    let end = if input.get(end) == Some(&b';') {
+        end + 1
+    } else {
+        end
+    };
     Some((value, end - i))
 }
 
@@ -113,12 +129,12 @@ pub(super) fn html_entity_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
     start(input, at, out);
     let mut i = at;
     while i < input.len() {
-        if input[i] == b'&' {
-            if let Some((b, used)) = entity_at(input, i) {
-                out.push(b);
-                i += used;
-                continue;
-            }
+        if input[i] == b'&'
+            && let Some((b, used)) = entity_at(input, i)
+        {
+            out.push(b);
+            i += used;
+            continue;
         }
         out.push(input[i]);
         i += 1;

@@ -41,44 +41,184 @@ pub struct TransformationDef {
 ///
 /// `none` is a no-op here; resetting the transformation chain is the engine's job.
 pub static TRANSFORMATIONS: &[TransformationDef] = &[
-    def("none", none, "No-op; in a rule it discards the inherited transformation chain."),
-    def("base64Decode", codec::base64_decode, "Decode the leading run of valid base64 (RFC 4648 alphabet); stop at the first other byte."),
-    def("base64DecodeExt", codec::base64_decode_ext, "Forgiving base64: skip bytes outside the alphabet, accept `-`/`_`; empty result on bad padding."),
-    def("base64Encode", codec::base64_encode, "Encode as base64 with padding."),
-    def("cmdLine", text::cmd_line, "Windows/Unix command-line normalisation: delete \\ \" ' ^, fold , ; and whitespace runs to one space, drop that space before / and (, lowercase."),
-    def("compressWhitespace", text::compress_whitespace, "Replace each run of whitespace (isspace or 0xA0) with one space."),
-    def("cssDecode", escapes::css_decode, "Decode CSS 2 escapes (\\HHHHHH with the last two hex digits, \\c, line continuation)."),
-    def("escapeSeqDecode", escapes::escape_seq_decode, "Decode ANSI C escapes (\\n \\t \\xHH \\OOO ...)."),
-    def("hexDecode", codec::hex_decode, "Decode pairs of hex digits (no validation, as ModSecurity)."),
-    def("hexEncode", codec::hex_encode, "Encode each byte as two lowercase hex digits."),
-    def("htmlEntityDecode", html::html_entity_decode, "Decode &#DD; &#xHH; and named ASCII entities, with or without the trailing `;`."),
-    def("jsDecode", escapes::js_decode, "Decode JavaScript escapes (\\uHHHH low byte with full-width fold, \\xHH, \\OOO, \\n ...)."),
-    def("length", text::length, "Replace the value with its length in bytes, in decimal."),
+    def(
+        "none",
+        none,
+        "No-op; in a rule it discards the inherited transformation chain.",
+    ),
+    def(
+        "base64Decode",
+        codec::base64_decode,
+        "Decode the leading run of valid base64 (RFC 4648 alphabet); stop at the first other byte.",
+    ),
+    def(
+        "base64DecodeExt",
+        codec::base64_decode_ext,
+        "Forgiving base64: skip bytes outside the alphabet, accept `-`/`_`; empty result on bad padding.",
+    ),
+    def(
+        "base64Encode",
+        codec::base64_encode,
+        "Encode as base64 with padding.",
+    ),
+    def(
+        "cmdLine",
+        text::cmd_line,
+        "Windows/Unix command-line normalisation: delete \\ \" ' ^, fold , ; and whitespace runs to one space, drop that space before / and (, lowercase.",
+    ),
+    def(
+        "compressWhitespace",
+        text::compress_whitespace,
+        "Replace each run of whitespace (isspace or 0xA0) with one space.",
+    ),
+    def(
+        "cssDecode",
+        escapes::css_decode,
+        "Decode CSS 2 escapes (\\HHHHHH with the last two hex digits, \\c, line continuation).",
+    ),
+    def(
+        "escapeSeqDecode",
+        escapes::escape_seq_decode,
+        "Decode ANSI C escapes (\\n \\t \\xHH \\OOO ...).",
+    ),
+    def(
+        "hexDecode",
+        codec::hex_decode,
+        "Decode pairs of hex digits (no validation, as ModSecurity).",
+    ),
+    def(
+        "hexEncode",
+        codec::hex_encode,
+        "Encode each byte as two lowercase hex digits.",
+    ),
+    def(
+        "htmlEntityDecode",
+        html::html_entity_decode,
+        "Decode &#DD; &#xHH; and named ASCII entities, with or without the trailing `;`.",
+    ),
+    def(
+        "jsDecode",
+        escapes::js_decode,
+        "Decode JavaScript escapes (\\uHHHH low byte with full-width fold, \\xHH, \\OOO, \\n ...).",
+    ),
+    def(
+        "length",
+        text::length,
+        "Replace the value with its length in bytes, in decimal.",
+    ),
     def("lowercase", text::lowercase, "ASCII lowercase."),
-    def("md5", codec::md5, "Replace the value with its binary MD5 digest."),
-    def("normalisePath", path::normalize_path, "Alias of normalizePath."),
-    def("normalisePathWin", path::normalize_path_win, "Alias of normalizePathWin."),
-    def("normalizePath", path::normalize_path, "Remove /./, resolve /../ (never above the root), collapse repeated slashes."),
-    def("normalizePathWin", path::normalize_path_win, "normalizePath after converting \\ to /."),
-    def("parityEven7bit", text::parity_even_7bit, "Set bit 7 so each byte has even parity."),
-    def("parityOdd7bit", text::parity_odd_7bit, "Set bit 7 so each byte has odd parity."),
-    def("parityZero7bit", text::parity_zero_7bit, "Clear bit 7 of each byte."),
-    def("removeComments", comments::remove_comments, "Delete /* */ and <!-- --> comments; a `--` or `#` ends the value."),
-    def("removeCommentsChar", comments::remove_comments_char, "Delete the comment markers /* */ <!-- --> -- and #."),
+    def(
+        "md5",
+        codec::md5,
+        "Replace the value with its binary MD5 digest.",
+    ),
+    def(
+        "normalisePath",
+        path::normalize_path,
+        "Alias of normalizePath.",
+    ),
+    def(
+        "normalisePathWin",
+        path::normalize_path_win,
+        "Alias of normalizePathWin.",
+    ),
+    def(
+        "normalizePath",
+        path::normalize_path,
+        "Remove /./, resolve /../ (never above the root), collapse repeated slashes.",
+    ),
+    def(
+        "normalizePathWin",
+        path::normalize_path_win,
+        "normalizePath after converting \\ to /.",
+    ),
+    def(
+        "parityEven7bit",
+        text::parity_even_7bit,
+        "Set bit 7 so each byte has even parity.",
+    ),
+    def(
+        "parityOdd7bit",
+        text::parity_odd_7bit,
+        "Set bit 7 so each byte has odd parity.",
+    ),
+    def(
+        "parityZero7bit",
+        text::parity_zero_7bit,
+        "Clear bit 7 of each byte.",
+    ),
+    def(
+        "removeComments",
+        comments::remove_comments,
+        "Delete /* */ and <!-- --> comments; a `--` or `#` ends the value.",
+    ),
+    def(
+        "removeCommentsChar",
+        comments::remove_comments_char,
+        "Delete the comment markers /* */ <!-- --> -- and #.",
+    ),
     def("removeNulls", text::remove_nulls, "Delete NUL bytes."),
-    def("removeWhitespace", text::remove_whitespace, "Delete whitespace (isspace or 0xA0)."),
-    def("replaceComments", comments::replace_comments, "Replace each /* */ comment (also unterminated) with one space."),
-    def("replaceNulls", text::replace_nulls, "Replace NUL bytes with spaces."),
-    def("sha1", codec::sha1, "Replace the value with its binary SHA-1 digest."),
-    def("sqlHexDecode", codec::sql_hex_decode, "Decode SQL hex literals 0xHHHH... in place."),
-    def("trim", text::trim, "Remove leading and trailing whitespace (isspace)."),
-    def("trimLeft", text::trim_left, "Remove leading whitespace (isspace)."),
-    def("trimRight", text::trim_right, "Remove trailing whitespace (isspace)."),
+    def(
+        "removeWhitespace",
+        text::remove_whitespace,
+        "Delete whitespace (isspace or 0xA0).",
+    ),
+    def(
+        "replaceComments",
+        comments::replace_comments,
+        "Replace each /* */ comment (also unterminated) with one space.",
+    ),
+    def(
+        "replaceNulls",
+        text::replace_nulls,
+        "Replace NUL bytes with spaces.",
+    ),
+    def(
+        "sha1",
+        codec::sha1,
+        "Replace the value with its binary SHA-1 digest.",
+    ),
+    def(
+        "sqlHexDecode",
+        codec::sql_hex_decode,
+        "Decode SQL hex literals 0xHHHH... in place.",
+    ),
+    def(
+        "trim",
+        text::trim,
+        "Remove leading and trailing whitespace (isspace).",
+    ),
+    def(
+        "trimLeft",
+        text::trim_left,
+        "Remove leading whitespace (isspace).",
+    ),
+    def(
+        "trimRight",
+        text::trim_right,
+        "Remove trailing whitespace (isspace).",
+    ),
     def("uppercase", text::uppercase, "ASCII uppercase."),
-    def("urlDecode", url::url_decode, "Decode %HH and + ; invalid % sequences stay as they are."),
-    def("urlDecodeUni", url::url_decode_uni, "urlDecode plus IIS %uHHHH (low byte, full-width ASCII folded)."),
-    def("urlEncode", url::url_encode, "Percent-encode all but [A-Za-z0-9*]; space becomes +."),
-    def("utf8toUnicode", unicode::utf8_to_unicode, "Replace multi-byte UTF-8 sequences with %uHHHH."),
+    def(
+        "urlDecode",
+        url::url_decode,
+        "Decode %HH and + ; invalid % sequences stay as they are.",
+    ),
+    def(
+        "urlDecodeUni",
+        url::url_decode_uni,
+        "urlDecode plus IIS %uHHHH (low byte, full-width ASCII folded).",
+    ),
+    def(
+        "urlEncode",
+        url::url_encode,
+        "Percent-encode all but [A-Za-z0-9*]; space becomes +.",
+    ),
+    def(
+        "utf8toUnicode",
+        unicode::utf8_to_unicode,
+        "Replace multi-byte UTF-8 sequences with %uHHHH.",
+    ),
 ];
 
 const fn def(name: &'static str, func: TransformFn, doc: &'static str) -> TransformationDef {
@@ -166,7 +306,7 @@ fn finish(input: &[u8], out: &[u8]) -> bool {
 }
 
 /// C `isspace` in the "C" locale.
-const fn is_c_space(b: u8) -> bool {
+pub(crate) const fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -210,7 +350,10 @@ mod tests {
     fn lookup_ignores_case() {
         assert_eq!(lookup("URLDECODEUNI").map(|d| d.name), Some("urlDecodeUni"));
         assert_eq!(lookup("cmdline").map(|d| d.name), Some("cmdLine"));
-        assert_eq!(lookup("Utf8toUnicode").map(|d| d.name), Some("utf8toUnicode"));
+        assert_eq!(
+            lookup("Utf8toUnicode").map(|d| d.name),
+            Some("utf8toUnicode")
+        );
         assert!(lookup("noSuchThing").is_none());
     }
 

@@ -209,7 +209,10 @@ mod tests {
     #[test]
     fn cmd_line_rules() {
         assert_eq!(run(cmd_line, b"C^OMMAND /C DIR"), b"command/c dir");
-        assert_eq!(run(cmd_line, b"\"cmd\",;\t\r\n/c (x) \x0b"), b"cmd/c(x) \x0b");
+        assert_eq!(
+            run(cmd_line, b"\"cmd\",;\t\r\n/c (x) \x0b"),
+            b"cmd/c(x) \x0b"
+        );
         assert_eq!(run(cmd_line, b"a \" /b"), b"a/b");
         assert_eq!(run(cmd_line, b"ab\0CD"), b"ab");
         assert_eq!(run(cmd_line, b"echo hi"), b"echo hi");

@@ -66,7 +66,7 @@ pub(super) fn utf8_to_unicode(input: &[u8], out: &mut Vec<u8>) -> bool {
 fn push_code(out: &mut Vec<u8>, d: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.extend_from_slice(b"%u");
-    let digits = (((32 - d.leading_zeros()) + 3) / 4).max(4);
+    let digits = (32 - d.leading_zeros()).div_ceil(4).max(4);
     for k in (0..digits).rev() {
         out.push(HEX[((d >> (4 * k)) & 15) as usize]);
     }
