@@ -106,11 +106,20 @@ pub(super) fn base64_encode(input: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
-/// `hexDecode`: each pair of bytes through ModSecurity's `x2c`, which does not check
-/// that they are hex digits; an odd last byte is dropped.
+/// `hexDecode`: each pair of hex digits becomes a byte; a pair that is not two hex
+/// digits, and an odd last byte, are copied as they are (current ModSecurity v2).
 pub(super) fn hex_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
-    out.extend(input.chunks_exact(2).map(|p| x2c(p[0], p[1])));
+    let pairs = input.chunks_exact(2);
+    let rest = pairs.remainder();
+    for p in pairs {
+        if p[0].is_ascii_hexdigit() && p[1].is_ascii_hexdigit() {
+            out.push(x2c(p[0], p[1]));
+        } else {
+            out.extend_from_slice(p);
+        }
+    }
+    out.extend_from_slice(rest);
     finish(input, out)
 }
 
@@ -226,7 +235,8 @@ mod tests {
 
     #[test]
     fn hex_and_sql_hex() {
-        assert_eq!(run(hex_decode, b"4142434"), b"ABC");
+        assert_eq!(run(hex_decode, b"4142434"), b"ABC4");
+        assert_eq!(run(hex_decode, b"0a0z41"), b"\n0zA");
         assert_eq!(run(hex_encode, b"AB\xff"), b"4142ff");
         assert_eq!(
             run(sql_hex_decode, b"SELECT 0x414243,0x4"),

@@ -84,7 +84,7 @@ pub static TRANSFORMATIONS: &[TransformationDef] = &[
     def(
         "hexDecode",
         codec::hex_decode,
-        "Decode pairs of hex digits (no validation, as ModSecurity).",
+        "Decode pairs of hex digits; other pairs and an odd last byte stay.",
     ),
     def(
         "hexEncode",
@@ -321,7 +321,7 @@ const fn hex_val(b: u8) -> u8 {
 }
 
 /// ModSecurity's `x2c`: two hex digits to a byte, with its arithmetic for non-hex input
-/// (it does not validate; `hexDecode` relies on that).
+/// (it does not validate; callers check the digits).
 const fn x2c(hi: u8, lo: u8) -> u8 {
     const fn digit(c: u8) -> u8 {
         if c >= b'A' {
