@@ -26,11 +26,14 @@
 //! `ECDHE-RSA-CHACHA20-POLY1305`. There is no CBC suite, no static-RSA key exchange, no
 //! finite-field Diffie-Hellman, no SSLv3 / TLS 1.0 / TLS 1.1 in either policy (rustls
 //! implements none of them, and the tables above do not name them either). The hybrid
-//! post-quantum group X25519MLKEM768 is preferred when the client offers it; it is at least as
-//! strong as X25519 alone. Lists are in server preference order and the server's order wins.
+//! post-quantum group X25519MLKEM768 is allowed (it is at least as strong as X25519 alone)
+//! and negotiated when the client prefers it. Suites are in server preference order and the
+//! server's order wins; key exchange groups are taken in the client's order among those the
+//! policy allows (rustls behaviour).
 //!
 //! These claims are checked from outside with `openssl s_client` in
-//! `tests/openssl_policies.rs`.
+//! `tests/integration/openssl_policies.rs` (and, for the hybrid group that OpenSSL 3.0
+//! lacks, with a rustls client in `tests/integration/kx.rs`).
 //!
 //! # Certificates
 //!

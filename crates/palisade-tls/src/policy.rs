@@ -32,9 +32,12 @@ pub const TLS13_2025_SUITES: &[SupportedCipherSuite] = &[
     cipher_suite::TLS13_AES_128_GCM_SHA256,
 ];
 
-/// Key exchange groups of both policies, in server preference order: the hybrid
-/// post-quantum X25519MLKEM768 first (it is at least as strong as X25519 alone), then X25519,
-/// secp256r1, secp384r1.
+/// Key exchange groups of both policies: the hybrid post-quantum X25519MLKEM768 (at least as
+/// strong as X25519 alone), X25519, secp256r1, secp384r1.
+///
+/// rustls negotiates the first group *in the client's order* that is in this list (the
+/// server's suite order wins, its group order does not), so a client that prefers the hybrid
+/// group gets it.
 pub const KX_GROUPS: &[&dyn SupportedKxGroup] = &[
     kx_group::X25519MLKEM768,
     kx_group::X25519,

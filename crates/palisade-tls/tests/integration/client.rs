@@ -43,7 +43,12 @@ fn upstream(ca_file: Option<&std::path::Path>, skip: bool) -> UpstreamTls {
 fn custom_ca_verifies() {
     let o = origin();
     let tls = upstream(Some(&o.ca_file), false);
-    let seen = connect(o.server.addr, client_config(&tls, true).unwrap(), dns("origin.test")).unwrap();
+    let seen = connect(
+        o.server.addr,
+        client_config(&tls, true).unwrap(),
+        dns("origin.test"),
+    )
+    .unwrap();
     assert_eq!(seen.fingerprint, o.fingerprint);
     assert_eq!(seen.alpn.as_deref(), Some(&b"h2"[..]));
     // An IP SAN verifies too.
@@ -63,8 +68,16 @@ fn server_name_override_is_used_for_verification() {
 #[test]
 fn other_ca_and_builtin_roots_reject() {
     let o = origin();
-    for tls in [upstream(Some(&o.other_ca_file), false), upstream(None, false)] {
-        let err = connect(o.server.addr, client_config(&tls, false).unwrap(), dns("origin.test")).unwrap_err();
+    for tls in [
+        upstream(Some(&o.other_ca_file), false),
+        upstream(None, false),
+    ] {
+        let err = connect(
+            o.server.addr,
+            client_config(&tls, false).unwrap(),
+            dns("origin.test"),
+        )
+        .unwrap_err();
         assert!(err.contains("UnknownIssuer"), "{err}");
     }
 }
@@ -73,7 +86,12 @@ fn other_ca_and_builtin_roots_reject() {
 fn wrong_name_rejects() {
     let o = origin();
     let tls = upstream(Some(&o.ca_file), false);
-    let err = connect(o.server.addr, client_config(&tls, false).unwrap(), dns("elsewhere.test")).unwrap_err();
+    let err = connect(
+        o.server.addr,
+        client_config(&tls, false).unwrap(),
+        dns("elsewhere.test"),
+    )
+    .unwrap_err();
     assert!(err.contains("not valid for name"), "{err}");
 }
 
@@ -81,7 +99,12 @@ fn wrong_name_rejects() {
 fn dangerous_skip_verify_accepts_unknown_issuer_and_name() {
     let o = origin();
     let tls = upstream(Some(&o.other_ca_file), true);
-    let seen = connect(o.server.addr, client_config(&tls, false).unwrap(), dns("elsewhere.test")).unwrap();
+    let seen = connect(
+        o.server.addr,
+        client_config(&tls, false).unwrap(),
+        dns("elsewhere.test"),
+    )
+    .unwrap();
     assert_eq!(seen.fingerprint, o.fingerprint);
 }
 
@@ -95,9 +118,15 @@ fn bad_ca_files_are_named() {
         other => panic!("{other:?}"),
     }
     let garbage = dir.path().join("garbage-ca.pem");
-    std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     match client_config(&upstream(Some(&garbage), false), false) {
-        Err(e @ TlsError::InvalidCertificate { .. }) => assert!(e.to_string().contains("garbage-ca.pem")),
+        Err(e @ TlsError::InvalidCertificate { .. }) => {
+            assert!(e.to_string().contains("garbage-ca.pem"))
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -60,7 +60,9 @@ impl TestCa {
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .unwrap();
-        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
         if let Some(not_after) = not_after {
             params.not_before = (not_after - Duration::from_secs(400 * 86_400)).into();
             params.not_after = not_after.into();
@@ -71,6 +73,17 @@ impl TestCa {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
         }
+    }
+
+    /// A root store trusting only this CA.
+    pub(crate) fn roots(&self) -> rustls::RootCertStore {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(self.cert_pem.as_bytes()).unwrap())
+            .unwrap();
+        roots
     }
 
     /// Write the CA certificate to `dir/name`.
@@ -186,10 +199,15 @@ async fn serve_one(acceptor: TlsAcceptor, tcp: TcpStream, events: Arc<Mutex<Vec<
                 .lock()
                 .unwrap()
                 .push(ServerEvent::Accepted(protocol, suite, sni));
-            let _ = tls.write_all(format!("{protocol} {suite}\n").as_bytes()).await;
+            let _ = tls
+                .write_all(format!("{protocol} {suite}\n").as_bytes())
+                .await;
             let _ = tls.shutdown().await;
         }
-        Ok(Err(e)) => events.lock().unwrap().push(ServerEvent::Refused(e.to_string())),
+        Ok(Err(e)) => events
+            .lock()
+            .unwrap()
+            .push(ServerEvent::Refused(e.to_string())),
         Err(_) => events
             .lock()
             .unwrap()
@@ -205,6 +223,8 @@ pub(crate) struct ClientSeen {
     /// The line the server wrote: `"<protocol> <suite>"`.
     pub(crate) line: String,
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The key exchange group negotiated.
+    pub(crate) kx: Option<rustls::NamedGroup>,
 }
 
 /// Connect with `config`, using `server_name` for SNI/verification.
@@ -225,12 +245,19 @@ pub(crate) fn connect(
             .map_err(|_| "handshake timeout".to_owned())?
             .map_err(|e| e.to_string())?;
         let (_, conn) = tls.get_ref();
-        let leaf = conn.peer_certificates().and_then(|c| c.first()).ok_or("no peer certificate")?;
+        let leaf = conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .ok_or("no peer certificate")?;
         let fingerprint = hex::encode(Sha256::digest(leaf.as_ref()));
         let alpn = conn.alpn_protocol().map(<[u8]>::to_vec);
+        let kx = conn.negotiated_key_exchange_group().map(|g| g.name());
         let mut buf = Vec::new();
         let mut limited = (&mut tls).take(4096);
-        tokio::time::timeout(STEP_TIMEOUT, limited.read_to_end(&mut buf))
+        // Bounded by `take(4096)` above.
+        #[allow(clippy::disallowed_methods)]
+        let read = limited.read_to_end(&mut buf);
+        tokio::time::timeout(STEP_TIMEOUT, read)
             .await
             .map_err(|_| "read timeout".to_owned())?
             .map_err(|e| e.to_string())?;
@@ -238,6 +265,7 @@ pub(crate) fn connect(
             fingerprint,
             line: String::from_utf8_lossy(&buf).trim().to_owned(),
             alpn,
+            kx,
         })
     })
 }

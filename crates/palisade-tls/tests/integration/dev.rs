@@ -11,7 +11,9 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 fn fingerprint(source: &palisade_config::CertificateSource) -> String {
-    CertStore::load(std::slice::from_ref(source)).unwrap().certificates()[0]
+    CertStore::load(std::slice::from_ref(source))
+        .unwrap()
+        .certificates()[0]
         .fingerprint_sha256
         .clone()
 }
@@ -42,7 +44,13 @@ fn generated_with_requested_and_default_names() {
     let key = std::fs::read_to_string(&source.key_file).unwrap();
     assert!(key.contains("BEGIN PRIVATE KEY"));
     assert_ecdsa_p256_self_signed(&std::fs::read(&source.cert_file).unwrap());
-    assert_eq!(store.certificate_for(Some("APP.test")).unwrap().fingerprint_sha256, info.fingerprint_sha256);
+    assert_eq!(
+        store
+            .certificate_for(Some("APP.test"))
+            .unwrap()
+            .fingerprint_sha256,
+        info.fingerprint_sha256
+    );
 }
 
 #[test]
@@ -54,7 +62,11 @@ fn reused_then_regenerated_when_names_grow() {
 
     let again = generate_dev_certificate(dir.path(), &names(&["a.test", "b.test"])).unwrap();
     assert_eq!(fingerprint(&again), fp1, "same names: reused");
-    assert_eq!(std::fs::read(&again.cert_file).unwrap(), pem1, "file untouched");
+    assert_eq!(
+        std::fs::read(&again.cert_file).unwrap(),
+        pem1,
+        "file untouched"
+    );
 
     let subset = generate_dev_certificate(dir.path(), &names(&["B.TEST"])).unwrap();
     assert_eq!(fingerprint(&subset), fp1, "covered names: reused");
@@ -83,7 +95,11 @@ fn regenerated_when_expiring_or_broken() {
     std::fs::write(d.join(DEV_CERT_FILE), &leaf.cert_pem).unwrap();
     std::fs::write(d.join(DEV_KEY_FILE), &leaf.key_pem).unwrap();
     let source = generate_dev_certificate(d, &names(&["x.test"])).unwrap();
-    assert_ne!(fingerprint(&source), leaf.fingerprint, "expiring soon: regenerated");
+    assert_ne!(
+        fingerprint(&source),
+        leaf.fingerprint,
+        "expiring soon: regenerated"
+    );
 
     // A corrupt key: regenerated.
     let before = fingerprint(&source);
@@ -122,8 +138,17 @@ fn assert_ecdsa_p256_self_signed(pem: &[u8]) {
     let (_, cert) = x509_parser::certificate::X509Certificate::from_der(&der).unwrap();
     let spki = cert.public_key();
     assert_eq!(spki.algorithm.algorithm.to_id_string(), "1.2.840.10045.2.1");
-    let curve = spki.algorithm.parameters.as_ref().unwrap().as_oid().unwrap();
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .unwrap()
+        .as_oid()
+        .unwrap();
     assert_eq!(curve.to_id_string(), "1.2.840.10045.3.1.7");
-    assert_eq!(cert.signature_algorithm.algorithm.to_id_string(), "1.2.840.10045.4.3.2");
+    assert_eq!(
+        cert.signature_algorithm.algorithm.to_id_string(),
+        "1.2.840.10045.4.3.2"
+    );
     assert_eq!(cert.subject(), cert.issuer());
 }

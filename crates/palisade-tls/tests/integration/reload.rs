@@ -30,8 +30,14 @@ fn reload_swaps_on_change_and_keeps_old_on_error() {
     second.write(dir.path(), "site");
     assert!(store.reload_if_changed().unwrap());
     assert_eq!(served(), second.fingerprint);
-    assert_eq!(store.certificates()[0].fingerprint_sha256, second.fingerprint);
-    assert!(!store.reload_if_changed().unwrap(), "second check sees no change");
+    assert_eq!(
+        store.certificates()[0].fingerprint_sha256,
+        second.fingerprint
+    );
+    assert!(
+        !store.reload_if_changed().unwrap(),
+        "second check sees no change"
+    );
 
     // A broken certificate file: error naming the file, old certificate still served.
     std::fs::write(&source.cert_file, "-----BEGIN CERTIFICATE-----\n!!!\n").unwrap();
@@ -40,7 +46,10 @@ fn reload_swaps_on_change_and_keeps_old_on_error() {
         other => panic!("expected InvalidPem, got {other:?}"),
     }
     assert_eq!(served(), second.fingerprint);
-    assert_eq!(store.certificates()[0].fingerprint_sha256, second.fingerprint);
+    assert_eq!(
+        store.certificates()[0].fingerprint_sha256,
+        second.fingerprint
+    );
 
     // A new certificate with the old key (half-finished rotation): mismatch, old kept.
     let third = ca.leaf(&["reload.test"]);
@@ -48,8 +57,14 @@ fn reload_swaps_on_change_and_keeps_old_on_error() {
     let err = store.reload_if_changed().unwrap_err();
     assert!(matches!(err, TlsError::KeyMismatch { .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains(&source.cert_file.display().to_string()), "{message}");
-    assert!(message.contains(&source.key_file.display().to_string()), "{message}");
+    assert!(
+        message.contains(&source.cert_file.display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains(&source.key_file.display().to_string()),
+        "{message}"
+    );
     assert_eq!(served(), second.fingerprint);
 
     // The key file disappears: error naming it, old kept.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use palisade_config::TlsPolicyName;
 use palisade_tls::{CertStore, server_config};
 
-use crate::common::{TestCa, TestServer, connect, dns, trusting_client};
+use crate::common::{ServerEvent, TestCa, TestServer, connect, dns, trusting_client};
 
 #[test]
 fn sni_picks_exact_then_wildcard_then_default() {
@@ -25,14 +25,42 @@ fn sni_picks_exact_then_wildcard_then_default() {
 
     // (SNI sent, expected certificate). `None` sends no SNI at all.
     let cases: &[(Option<&str>, &str, &str)] = &[
-        (Some("shop.example.com"), &exact.fingerprint, "exact beats wildcard"),
-        (Some("SHOP.Example.COM"), &exact.fingerprint, "case-insensitive exact"),
-        (Some("api.example.com"), &wildcard.fingerprint, "wildcard, one label"),
-        (Some("API.EXAMPLE.COM"), &wildcard.fingerprint, "case-insensitive wildcard"),
-        (Some("a.b.example.com"), &default.fingerprint, "wildcard covers one label only"),
-        (Some("example.com"), &default.fingerprint, "wildcard does not cover the apex"),
+        (
+            Some("shop.example.com"),
+            &exact.fingerprint,
+            "exact beats wildcard",
+        ),
+        (
+            Some("SHOP.Example.COM"),
+            &exact.fingerprint,
+            "case-insensitive exact",
+        ),
+        (
+            Some("api.example.com"),
+            &wildcard.fingerprint,
+            "wildcard, one label",
+        ),
+        (
+            Some("API.EXAMPLE.COM"),
+            &wildcard.fingerprint,
+            "case-insensitive wildcard",
+        ),
+        (
+            Some("a.b.example.com"),
+            &default.fingerprint,
+            "wildcard covers one label only",
+        ),
+        (
+            Some("example.com"),
+            &default.fingerprint,
+            "wildcard does not cover the apex",
+        ),
         (Some("default.test"), &default.fingerprint, "exact default"),
-        (Some("unknown.test"), &default.fingerprint, "no match -> default"),
+        (
+            Some("unknown.test"),
+            &default.fingerprint,
+            "no match -> default",
+        ),
         (None, &default.fingerprint, "no SNI -> default"),
     ];
     for (sni, expected, why) in cases {
@@ -50,6 +78,23 @@ fn sni_picks_exact_then_wildcard_then_default() {
         assert_eq!(seen.alpn.as_deref(), Some(&b"h2"[..]), "{why}: ALPN");
         assert_eq!(seen.line, "TLSv1.3 TLS_AES_256_GCM_SHA384", "{why}: labels");
     }
+    // The server saw the SNI names as sent (rustls lowercases them), and none for the last.
+    let seen_sni: Vec<Option<String>> = server
+        .events()
+        .into_iter()
+        .map(|e| match e {
+            ServerEvent::Accepted(protocol, suite, sni) => {
+                assert_eq!((protocol, suite), ("TLSv1.3", "TLS_AES_256_GCM_SHA384"));
+                sni
+            }
+            ServerEvent::Refused(reason) => panic!("refused: {reason}"),
+        })
+        .collect();
+    let sent: Vec<Option<String>> = cases
+        .iter()
+        .map(|(sni, _, _)| sni.map(str::to_ascii_lowercase))
+        .collect();
+    assert_eq!(seen_sni, sent);
 }
 
 #[test]
