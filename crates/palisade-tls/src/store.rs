@@ -532,6 +532,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn store_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<CertStore>();
+        assert_send_sync::<CertInfo>();
+    }
+
+    #[test]
     fn normalize_lowercases_and_strips_the_root_dot() {
         assert_eq!(normalize("WWW.Example.COM."), "www.example.com");
         assert_eq!(normalize("a"), "a");

@@ -225,6 +225,8 @@ pub(crate) struct ClientSeen {
     pub(crate) alpn: Option<Vec<u8>>,
     /// The key exchange group negotiated.
     pub(crate) kx: Option<rustls::NamedGroup>,
+    /// Whether the handshake resumed an earlier session.
+    pub(crate) resumed: bool,
 }
 
 /// Connect with `config`, using `server_name` for SNI/verification.
@@ -252,6 +254,7 @@ pub(crate) fn connect(
         let fingerprint = hex::encode(Sha256::digest(leaf.as_ref()));
         let alpn = conn.alpn_protocol().map(<[u8]>::to_vec);
         let kx = conn.negotiated_key_exchange_group().map(|g| g.name());
+        let resumed = conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
         let mut buf = Vec::new();
         let mut limited = (&mut tls).take(4096);
         // Bounded by `take(4096)` above.
@@ -266,6 +269,7 @@ pub(crate) fn connect(
             line: String::from_utf8_lossy(&buf).trim().to_owned(),
             alpn,
             kx,
+            resumed,
         })
     })
 }

@@ -87,3 +87,24 @@ fn groups_and_versions_per_policy() {
         }
     }
 }
+
+#[test]
+fn sessions_resume_with_tls13_tickets_and_tls12() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("resume CA");
+    let leaf = ca.leaf(&["resume.test"]);
+    let store = Arc::new(CertStore::load(&[leaf.write(dir.path(), "r")]).unwrap());
+    let server = TestServer::start(server_config(TlsPolicyName::Tls12_2021, store, false).unwrap());
+    for versions in [&[&rustls::version::TLS13][..], &[&rustls::version::TLS12]] {
+        // One client configuration, so one client-side session cache.
+        let config = client(&ca, &[kx_group::X25519], versions);
+        let first = connect(server.addr, Arc::clone(&config), dns("resume.test")).unwrap();
+        assert!(!first.resumed);
+        let second = connect(server.addr, config, dns("resume.test")).unwrap();
+        assert!(
+            second.resumed,
+            "{versions:?}: second handshake should resume"
+        );
+        assert_eq!(second.line, first.line);
+    }
+}
