@@ -18,8 +18,10 @@ pub type StreamBody = Box<dyn Body<Data = Bytes, Error = BoxError> + Send + Unpi
 ///
 /// Only [`UpstreamBody::Empty`] and [`UpstreamBody::Full`] can be replayed, so only they allow
 /// retries; a [`UpstreamBody::Stream`] is forwarded frame by frame as it arrives, never buffered.
+#[derive(Default)]
 pub enum UpstreamBody {
     /// No body.
+    #[default]
     Empty,
     /// A body already buffered in full.
     Full(Bytes),
@@ -35,12 +37,6 @@ impl UpstreamBody {
             Self::Full(bytes) => Some(Self::Full(bytes.clone())),
             Self::Stream(_) => None,
         }
-    }
-}
-
-impl Default for UpstreamBody {
-    fn default() -> Self {
-        Self::Empty
     }
 }
 

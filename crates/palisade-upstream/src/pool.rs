@@ -399,15 +399,16 @@ impl Pool {
         let mut authority = target.authority.clone();
         if h2 {
             // HTTP/2 carries the host in :authority; a differing Host header is malformed.
-            if let Some(host) = headers.remove(header::HOST) {
-                if let Some(a) = host.to_str().ok().and_then(|h| h.parse::<Authority>().ok()) {
-                    authority = a;
-                }
+            if let Some(a) = headers
+                .remove(header::HOST)
+                .and_then(|h| h.to_str().ok().and_then(|h| h.parse::<Authority>().ok()))
+            {
+                authority = a;
             }
-        } else if !headers.contains_key(header::HOST) {
-            if let Ok(v) = HeaderValue::from_str(target.authority.as_str()) {
-                headers.insert(header::HOST, v);
-            }
+        } else if !headers.contains_key(header::HOST)
+            && let Ok(v) = HeaderValue::from_str(target.authority.as_str())
+        {
+            headers.insert(header::HOST, v);
         }
         let path = parts
             .uri
@@ -476,11 +477,12 @@ impl Pool {
         };
         let mut slot = target.h2.lock().await;
         let now = Instant::now();
-        if let Some((sender, used)) = slot.as_mut() {
-            if !sender.is_closed() && now.duration_since(*used) < self.cfg.timeouts.idle {
-                *used = now;
-                return Ok(sender.clone());
-            }
+        if let Some((sender, used)) = slot.as_mut()
+            && !sender.is_closed()
+            && now.duration_since(*used) < self.cfg.timeouts.idle
+        {
+            *used = now;
+            return Ok(sender.clone());
         }
         *slot = None;
         let conn = connector
