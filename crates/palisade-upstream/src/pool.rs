@@ -331,9 +331,11 @@ impl Pool {
         };
         let candidates = if available.is_empty() {
             // Panic mode: every target is unhealthy or ejected. Fail open over all of them.
-            self.panics.fetch_add(1, Ordering::SeqCst);
-            if self.panics.load(Ordering::SeqCst) == 1 || tried.is_empty() {
+            let previous = self.panics.fetch_add(1, Ordering::SeqCst);
+            if previous == 0 {
                 tracing::warn!(pool = %self.name, "no healthy target: panic mode, balancing over all targets");
+            } else {
+                tracing::debug!(pool = %self.name, "panic mode choice");
             }
             let rest = untried(&all);
             if rest.is_empty() { all } else { rest }

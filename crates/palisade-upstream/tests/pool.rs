@@ -381,9 +381,29 @@ async fn streamed_100_mb_request_body_reaches_the_origin() {
         (0..CHUNKS).map(move |_| Ok::<_, BoxError>(Frame::data(chunk.clone()))),
     );
     let body = UpstreamBody::Stream(Box::new(http_body_util::StreamBody::new(stream)));
+    let peak_before = peak_rss_bytes();
+    let started = std::time::Instant::now();
     let resp = pool.send(req(Method::POST, "/echo", body)).await.unwrap();
     let doc = json(resp).await;
     assert_eq!(doc["body_len"], (CHUNK * CHUNKS) as u64);
+    if let (Some(before), Some(after)) = (peak_before, peak_rss_bytes()) {
+        let grown = after.saturating_sub(before);
+        println!(
+            "100 MiB streamed in {:?}; peak RSS grew by {} KiB",
+            started.elapsed(),
+            grown / 1024
+        );
+        // Buffering the body whole (in the pool or the origin) would add at least 100 MiB.
+        assert!(grown < 64 << 20, "peak RSS grew by {grown} bytes");
+    }
+}
+
+/// Peak resident set size of this process (`VmHWM`), where /proc exists.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 #[tokio::test]
