@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn long_lines_are_cut() {
         let mut buf = Vec::new();
-        let data = vec![b'a'; 10];
+        let data = [b'a'; 10];
         let mut r: &[u8] = &[&data[..], b"\nxy\n"].concat();
         let (n, cut) = read_line_bounded(&mut r, &mut buf, 4).unwrap();
         assert_eq!((n, cut, buf.as_slice()), (11, true, &b"aaaa"[..]));

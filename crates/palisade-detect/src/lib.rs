@@ -73,7 +73,9 @@ pub fn detect_xss(input: &[u8]) -> bool {
 /// (`%zz`, a trailing `%`) are kept as they are.
 pub fn percent_decode_plus(line: &[u8]) -> Vec<u8> {
     fn hex(b: u8) -> Option<u8> {
-        char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     }
     let mut out = Vec::with_capacity(line.len());
     let mut i = 0;

@@ -66,9 +66,7 @@ fn print_token(t: &Token, out: &mut Vec<u8>) {
     out.push(b' ');
     let k = t.kind();
     if k == TokenKind::VARIABLE {
-        for _ in 0..t.at_signs() {
-            out.push(b'@');
-        }
+        out.extend(std::iter::repeat_n(b'@', usize::from(t.at_signs())));
     }
     if k == TokenKind::STRING || k == TokenKind::VARIABLE {
         out.extend(t.open_quote());
@@ -122,7 +120,12 @@ fn libinjection_vectors() {
         .filter(|n| n.starts_with("test-") && n.ends_with(".txt"))
         .collect();
     names.sort();
-    assert!(names.len() >= 400, "only {} vector files in {}", names.len(), dir.display());
+    assert!(
+        names.len() >= 400,
+        "only {} vector files in {}",
+        names.len(),
+        dir.display()
+    );
 
     let (mut passed, mut excepted) = (0, 0);
     let mut failures = Vec::new();
@@ -133,7 +136,9 @@ fn libinjection_vectors() {
         let exception = EXCEPTIONS.iter().find(|(n, _)| n == name);
         match (got == v.expected, exception) {
             (true, None) => passed += 1,
-            (true, Some(_)) => failures.push(format!("{name}: passes now, remove it from EXCEPTIONS")),
+            (true, Some(_)) => {
+                failures.push(format!("{name}: passes now, remove it from EXCEPTIONS"))
+            }
             (false, Some(_)) => excepted += 1,
             (false, None) => failures.push(format!(
                 "{name}\n  input:    {:?}\n  expected: {:?}\n  got:      {:?}",
@@ -148,5 +153,10 @@ fn libinjection_vectors() {
         failures.len(),
         names.len()
     );
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

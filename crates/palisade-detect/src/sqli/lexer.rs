@@ -81,6 +81,8 @@ const fn class_of(b: u8) -> Class {
     }
 }
 
+// Evaluated at compile time: an out-of-range index is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
 static CLASS: [Class; 256] = {
     let mut t = [Class::White; 256];
     let mut i = 0;
@@ -93,6 +95,8 @@ static CLASS: [Class; 256] = {
 
 /// Byte-set table: bit 0 = word delimiter, bit 1 = variable delimiter,
 /// bit 2 = SQL white space.
+// Evaluated at compile time: an out-of-range index is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
 static SETS: [u8; 256] = {
     let mut t = [0u8; 256];
     let word = b" []{}<>:\\?=@!#~+-*/&|^%(),';\t\n\x0b\x0c\r\"\xa0\x00";
@@ -145,6 +149,8 @@ pub(crate) struct Lexer<'a> {
     pub(crate) stats_comment_hash: u32,
     /// Tokens produced so far.
     pub(crate) stats_tokens: u32,
+    /// Operator tokens (`=`, `<`, `LIKE`, ...) produced so far.
+    pub(crate) stats_operators: u32,
 }
 
 impl<'a> Lexer<'a> {
@@ -161,6 +167,7 @@ impl<'a> Lexer<'a> {
             stats_comment_ddx: 0,
             stats_comment_hash: 0,
             stats_tokens: 0,
+            stats_operators: 0,
         }
     }
 
@@ -193,6 +200,9 @@ impl<'a> Lexer<'a> {
             self.pos = next.max(before + 1).min(slen);
             if t.kind != TokenKind::NONE {
                 self.stats_tokens += 1;
+                if t.kind == TokenKind::OPERATOR {
+                    self.stats_operators += 1;
+                }
                 return true;
             }
         }
@@ -273,9 +283,8 @@ impl<'a> Lexer<'a> {
         let pos = self.pos;
         let slen = self.s.len();
         let next_dash = self.at(pos + 1) == Some(b'-');
-        if next_dash && pos + 2 < slen && self.at(pos + 2).is_some_and(is_white) {
-            self.eol_comment(t)
-        } else if next_dash && pos + 2 == slen {
+        // "--" then white space or the end of input: a comment in every dialect.
+        if next_dash && (pos + 2 == slen || self.at(pos + 2).is_some_and(is_white)) {
             self.eol_comment(t)
         } else if next_dash && !self.mysql {
             self.stats_comment_ddx += 1;
@@ -369,10 +378,9 @@ impl<'a> Lexer<'a> {
                     return slen;
                 }
                 Some(qp) => {
-                    let backslashes = self
-                        .s
-                        .get(start..qp)
-                        .map_or(0, |pre| pre.iter().rev().take_while(|&&b| b == b'\\').count());
+                    let backslashes = self.s.get(start..qp).map_or(0, |pre| {
+                        pre.iter().rev().take_while(|&&b| b == b'\\').count()
+                    });
                     if backslashes % 2 == 1 {
                         q = memchr(delim, self.from(qp + 1)).map(|i| i + qp + 1);
                     } else if qp + 1 < slen && self.at(qp + 1) == Some(delim) {
@@ -588,7 +596,9 @@ impl<'a> Lexer<'a> {
             return slen;
         }
         let after = self.from(pos + 1);
-        let xlen = span(after, |b| b.is_ascii_digit() || b == b'.' || b == b',' || b == 0);
+        let xlen = span(after, |b| {
+            b.is_ascii_digit() || b == b'.' || b == b',' || b == 0
+        });
         if xlen == 0 {
             if self.at(pos + 1) == Some(b'$') {
                 // $$ dollar-quoted string $$
@@ -659,11 +669,7 @@ impl<'a> Lexer<'a> {
             if let Some(digit) = digits {
                 let xlen = span(self.from(pos + 2), digit);
                 if xlen == 0 {
-                    t.assign(
-                        TokenKind::BAREWORD,
-                        pos,
-                        s.get(pos..pos + 2).unwrap_or(&[]),
-                    );
+                    t.assign(TokenKind::BAREWORD, pos, s.get(pos..pos + 2).unwrap_or(&[]));
                     return pos + 2;
                 }
                 t.assign(

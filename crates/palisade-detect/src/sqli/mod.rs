@@ -195,9 +195,7 @@ impl Token {
         let mut out = vec![self.kind.0, b' '];
         let k = self.kind;
         if k == TokenKind::VARIABLE {
-            for _ in 0..self.count.min(2) {
-                out.push(b'@');
-            }
+            out.extend(std::iter::repeat_n(b'@', usize::from(self.count.min(2))));
         }
         if k == TokenKind::STRING || k == TokenKind::VARIABLE {
             if self.str_open != 0 {
@@ -358,6 +356,7 @@ pub struct Folded {
     tokens: [Token; SLOTS],
     len: usize,
     stats_tokens: u32,
+    stats_operators: u32,
     stats_comment_ddx: u32,
     stats_comment_hash: u32,
 }
@@ -409,8 +408,7 @@ fn merge_words(a: &mut Token, b: &Token) -> bool {
         K::TSQL,
         K::SQLTYPE,
     ];
-    if !first_ok.contains(&a.kind) || !(first_ok.contains(&b.kind) || b.kind == K::LOGIC_OPERATOR)
-    {
+    if !first_ok.contains(&a.kind) || !(first_ok.contains(&b.kind) || b.kind == K::LOGIC_OPERATOR) {
         return false;
     }
     let (av, bv) = (a.value(), b.value());
@@ -454,6 +452,9 @@ const FUNCTION_IF_CALLED: [&[u8]; 11] = [
 ];
 
 /// Tokenize and fold `input` under `ctx`.
+// The folder is a list of rules tried in order; rules with the same effect stay
+// separate so each one reads as the shape it folds.
+#[allow(clippy::if_same_then_else, clippy::blocks_in_conditions)]
 pub fn fold(input: &[u8], ctx: Context) -> Folded {
     use TokenKind as K;
     let mut lx = Lexer::new(input, ctx);
@@ -461,6 +462,7 @@ pub fn fold(input: &[u8], ctx: Context) -> Folded {
         tokens: [Token::EMPTY; SLOTS],
         len: 0,
         stats_tokens: 0,
+        stats_operators: 0,
         stats_comment_ddx: 0,
         stats_comment_hash: 0,
     };
@@ -572,14 +574,19 @@ pub fn fold(input: &[u8], ctx: Context) -> Folded {
             continue;
         } else if {
             let second = *f.tok(left + 1);
-            f.tokens.get_mut(left).is_some_and(|first| merge_words(first, &second))
+            f.tokens
+                .get_mut(left)
+                .is_some_and(|first| merge_words(first, &second))
         } {
             pos -= 1;
             left = left.saturating_sub(1);
             continue;
         } else if a == K::SEMICOLON
             && b == K::FUNCTION
-            && f.tok(left + 1).value().get(..2).is_some_and(|v| v.eq_ignore_ascii_case(b"IF"))
+            && f.tok(left + 1)
+                .value()
+                .get(..2)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"IF"))
         {
             // IF after ';' is Transact-SQL control flow, not the IF() function.
             f.set_ty(left + 1, K::TSQL);
@@ -778,11 +785,12 @@ pub fn fold(input: &[u8], ctx: Context) -> Folded {
         left += 1;
     }
 
-    if left < MAX_TOKENS && last_comment.kind == K::COMMENT {
-        if let Some(slot) = f.tokens.get_mut(left) {
-            *slot = last_comment;
-            left += 1;
-        }
+    if left < MAX_TOKENS
+        && last_comment.kind == K::COMMENT
+        && let Some(slot) = f.tokens.get_mut(left)
+    {
+        *slot = last_comment;
+        left += 1;
     }
     finish(f, lx, left.min(MAX_TOKENS))
 }
@@ -790,6 +798,7 @@ pub fn fold(input: &[u8], ctx: Context) -> Folded {
 fn finish(mut f: Folded, lx: Lexer<'_>, len: usize) -> Folded {
     f.len = len.min(SLOTS);
     f.stats_tokens = lx.stats_tokens;
+    f.stats_operators = lx.stats_operators;
     f.stats_comment_ddx = lx.stats_comment_ddx;
     f.stats_comment_hash = lx.stats_comment_hash;
     f
@@ -823,11 +832,7 @@ pub fn analyze(input: &[u8], ctx: Context) -> Analysis {
     if n > 2 {
         let last = n - 1;
         let t = folded.tok(last);
-        if t.kind == TokenKind::BAREWORD
-            && t.str_open == b'`'
-            && t.vlen == 0
-            && t.str_close == 0
-        {
+        if t.kind == TokenKind::BAREWORD && t.str_open == b'`' && t.vlen == 0 && t.str_close == 0 {
             folded.set_ty(last, TokenKind::COMMENT);
         }
     }
@@ -902,7 +907,10 @@ fn not_whitelisted(input: &[u8], a: &Analysis) -> bool {
             }
             if t0.kind == K::NUMBER && t1.kind == K::COMMENT {
                 if stats_tokens > 2 {
-                    return true;
+                    // Folding happened ("1*1--"): SQLi, unless the comment is
+                    // words after "-- " as in "10-20 -- roughly" (ours, not
+                    // libinjection's: plain text puts "--" before words).
+                    return !is_dash_comment_with_words(t1);
                 }
                 // "1234 --", "1234/*", "1234--" but not "1234-ABC--".
                 let n = usize::from(t0.vlen);
@@ -922,8 +930,10 @@ fn not_whitelisted(input: &[u8], a: &Analysis) -> bool {
                 return t0.str_open == 0 && t2.str_close == 0 && t0.str_close == t2.str_open;
             }
             if [&b"s&n"[..], b"n&1", b"1&1", b"1&v", b"1&s"].contains(&fp) {
-                // "sexy and 17" is text; "sexy and 17<18" is not.
-                return stats_tokens != 3;
+                // "sexy and 17" is text; "sexy and 17<18" is not. Ours, beyond
+                // libinjection: without any comparison or arithmetic operator
+                // ("1 and 2 and 3") it is a list in prose, not a condition.
+                return stats_tokens != 3 && a.folded.stats_operators > 0;
             }
             let t1 = tok(1);
             if t1.kind == K::KEYWORD {
@@ -935,6 +945,17 @@ fn not_whitelisted(input: &[u8], a: &Analysis) -> bool {
         }
         _ => true,
     }
+}
+
+/// A `--` comment whose body has a space and then letters: prose, not a probe.
+fn is_dash_comment_with_words(t: &Token) -> bool {
+    let v = t.value();
+    v.starts_with(b"--")
+        && v.len() > 4
+        && v.get(2..).is_some_and(|body| {
+            body.first().is_some_and(|&b| b == b' ')
+                && body.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2
+        })
 }
 
 /// Run the libinjection sequence of contexts over `input` and return the first
@@ -953,26 +974,22 @@ pub(crate) fn detect(input: &[u8]) -> Option<Fingerprint> {
     if hit.is_some() {
         return hit;
     }
-    if again {
-        if let (Some(fp), _) = check(Context::new(Quote::AsIs, Comments::MySql)) {
-            return Some(fp);
-        }
+    if again && let (Some(fp), _) = check(Context::new(Quote::AsIs, Comments::MySql)) {
+        return Some(fp);
     }
     if memchr::memchr(b'\'', input).is_some() {
         let (hit, again) = check(Context::new(Quote::SingleQuote, Comments::Ansi));
         if hit.is_some() {
             return hit;
         }
-        if again {
-            if let (Some(fp), _) = check(Context::new(Quote::SingleQuote, Comments::MySql)) {
-                return Some(fp);
-            }
-        }
-    }
-    if memchr::memchr(b'"', input).is_some() {
-        if let (Some(fp), _) = check(Context::new(Quote::DoubleQuote, Comments::MySql)) {
+        if again && let (Some(fp), _) = check(Context::new(Quote::SingleQuote, Comments::MySql)) {
             return Some(fp);
         }
+    }
+    if memchr::memchr(b'"', input).is_some()
+        && let (Some(fp), _) = check(Context::new(Quote::DoubleQuote, Comments::MySql))
+    {
+        return Some(fp);
     }
     None
 }
@@ -983,7 +1000,10 @@ mod tests {
 
     #[test]
     fn classic_tautology() {
-        assert_eq!(detect(b"1' or '1'='1").map(|f| f.to_string()), Some("s&sos".into()));
+        assert_eq!(
+            detect(b"1' or '1'='1").map(|f| f.to_string()),
+            Some("s&sos".into())
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub(crate) const MAX_WORD: usize = 31;
 
 const KEYWORDS_TXT: &str = include_str!("../../data/sqli_keywords.txt");
 const FINGERPRINTS_TXT: &str = include_str!("../../data/sqli_fingerprints.txt");
+const CURATION_TXT: &str = include_str!("../../data/sqli_fingerprints_curation.txt");
 
 /// FNV-1a: short keys (at most 31 bytes), no DoS concern (the table is fixed and
 /// attacker input is only looked up, never inserted).
@@ -78,6 +79,21 @@ fn tables() -> &'static Tables {
                 fingerprints.insert(key);
             }
         }
+        for line in CURATION_TXT.lines() {
+            let (op, rest) = match line.as_bytes().first() {
+                Some(b'+') => (true, line.get(1..).unwrap_or("")),
+                Some(b'-') => (false, line.get(1..).unwrap_or("")),
+                _ => continue,
+            };
+            let fp = rest.split(' ').next().unwrap_or("");
+            if let Some(key) = pack(fp.as_bytes()) {
+                if op {
+                    fingerprints.insert(key);
+                } else {
+                    fingerprints.remove(&key);
+                }
+            }
+        }
         Tables {
             words,
             fingerprints,
@@ -135,6 +151,8 @@ mod tests {
     fn fingerprints_load() {
         assert!(is_injection_fingerprint(b"S&SOS"));
         assert!(!is_injection_fingerprint(b"NNNNN"));
+        assert!(!is_injection_fingerprint(b"F(N)K"), "removed by curation");
+        assert!(is_injection_fingerprint(b"S;TC"), "added by curation");
         assert!(tables().fingerprints.len() > 8000);
     }
 }

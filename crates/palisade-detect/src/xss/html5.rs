@@ -415,7 +415,10 @@ impl<'a> HtmlTokens<'a> {
             }
             St::MarkupDeclarationOpen => {
                 let rest = self.s.get(self.pos..).unwrap_or(&[]);
-                if rest.get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"DOCTYPE")) {
+                if rest
+                    .get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"DOCTYPE"))
+                {
                     Step::Go(St::Doctype)
                 } else if rest.starts_with(b"[CDATA[") {
                     self.pos += 7;
@@ -550,7 +553,9 @@ mod tests {
 
     #[test]
     fn terminates_on_every_short_input() {
-        let alphabet = [b'<', b'>', b'/', b'!', b'-', b'=', b'"', b'a', b' ', 0u8, b'%', b'?'];
+        let alphabet = [
+            b'<', b'>', b'/', b'!', b'-', b'=', b'"', b'a', b' ', 0u8, b'%', b'?',
+        ];
         for &a in &alphabet {
             for &b in &alphabet {
                 for &c in &alphabet {

@@ -4,7 +4,7 @@
 
 mod html5;
 
-pub use html5::{HtmlToken, HtmlTokenKind, HtmlTokens, Html5State, tokenize};
+pub use html5::{Html5State, HtmlToken, HtmlTokenKind, HtmlTokens, tokenize};
 
 /// What an attribute name says about its value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -180,7 +180,10 @@ fn is_black_tag(name: &[u8]) -> bool {
     if name.len() < 3 {
         return false;
     }
-    if BLACK_TAGS.iter().any(|t| matches_ignoring_nul(t, name, false)) {
+    if BLACK_TAGS
+        .iter()
+        .any(|t| matches_ignoring_nul(t, name, false))
+    {
         return true;
     }
     // Any svg* or xsl* element.
@@ -193,12 +196,15 @@ fn attr_class(name: &[u8]) -> Attr {
         return Attr::None;
     }
     if name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"on"))
-        && EVENT_ATTRS.iter().any(|a| matches_ignoring_nul(a, name, true))
+        && EVENT_ATTRS
+            .iter()
+            .any(|a| matches_ignoring_nul(a, name, true))
     {
         return Attr::Black;
     }
     if name.len() >= 5
-        && (matches_ignoring_nul(b"XMLNS", name, true) || matches_ignoring_nul(b"XLINK", name, true))
+        && (matches_ignoring_nul(b"XMLNS", name, true)
+            || matches_ignoring_nul(b"XLINK", name, true))
     {
         return Attr::Black;
     }
@@ -323,11 +329,7 @@ pub fn is_xss_in(input: &[u8], state: Html5State) -> bool {
         }
         match t.kind {
             HtmlTokenKind::Doctype => return true,
-            HtmlTokenKind::TagNameOpen => {
-                if is_black_tag(t.bytes) {
-                    return true;
-                }
-            }
+            HtmlTokenKind::TagNameOpen if is_black_tag(t.bytes) => return true,
             HtmlTokenKind::AttrName => attr = attr_class(t.bytes),
             HtmlTokenKind::AttrValue => {
                 let hit = match attr {

@@ -1,0 +1,16 @@
+//! XSS detector and HTML5 tokenizer on arbitrary bytes: no panic, deterministic,
+//! tokens inside the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use palisade_detect::xss::{self, START_STATES};
+
+fuzz_target!(|data: &[u8]| {
+    let first = palisade_detect::detect_xss(data);
+    assert_eq!(first, palisade_detect::detect_xss(data));
+    for st in START_STATES {
+        for t in xss::tokenize(data, st) {
+            assert!(t.start + t.bytes.len() <= data.len());
+        }
+    }
+});
