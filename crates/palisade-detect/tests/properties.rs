@@ -76,3 +76,14 @@ fn long_hostile_inputs_finish() {
         let _ = palisade_detect::detect_xss(c);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The `<`/`=` pre-check in `detect_xss` changes speed only, never the answer.
+    #[test]
+    fn xss_precheck_preserves_semantics(input in interesting()) {
+        let full = START_STATES.iter().any(|&st| xss::is_xss_in(&input, st));
+        prop_assert_eq!(palisade_detect::detect_xss(&input), full);
+    }
+}

@@ -382,6 +382,11 @@ pub const START_STATES: [Html5State; 5] = [
 ];
 
 pub(crate) fn detect(input: &[u8]) -> bool {
+    // Every rule needs a tag (`<`) or an attribute value (`=`): without either
+    // byte no start state can produce a flagged token, so skip the five passes.
+    if memchr::memchr2(b'<', b'=', input).is_none() {
+        return false;
+    }
     START_STATES.iter().any(|&st| is_xss_in(input, st))
 }
 
@@ -415,6 +420,19 @@ mod tests {
         assert_eq!(attr_class(b"xlink:href"), Attr::Black);
         assert_eq!(attr_class(b"class"), Attr::None);
         assert_eq!(attr_class(b"on"), Attr::None);
+    }
+
+    #[test]
+    fn precheck_agrees_with_full_scan() {
+        for input in [
+            &b"plain text"[..],
+            b"a \" onload x",
+            b"javascript:alert(1)",
+            b"' x y",
+        ] {
+            let full = START_STATES.iter().any(|&st| is_xss_in(input, st));
+            assert_eq!(detect(input), full);
+        }
     }
 
     #[test]
