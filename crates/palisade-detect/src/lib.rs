@@ -42,6 +42,15 @@
 //!   (`expression(`, `url(`, `javascript`, `behavior`, `-moz-binding`, `@import`,
 //!   escapes, comments); libinjection flags every `style=` value, which makes
 //!   query strings like `style=casual` false positives.
+//! - SQLi: the fingerprint table is curated (`data/sqli_fingerprints_curation.txt`,
+//!   one reason per change): `f(n)k` is removed (pseudo-code such as
+//!   `if (a > b) then ...`), a few stacked-statement shapes (`s;Tc`, `1;E1`, ...)
+//!   are added.
+//! - SQLi short shapes: `1&1`-like three-token fingerprints need an operator
+//!   somewhere in the input (`1 and 2 and 3` is prose, `1 or 1=1` is not), and a
+//!   folded `1c` whose `--` comment is words (`10-20 -- roughly`) is text.
+//! - XSS: a pre-check skips inputs with neither `<` nor `=` (no rule can fire on
+//!   them in any start state); a property test checks it never changes a verdict.
 //! - Linear time is guaranteed for the PostgreSQL `$tag$` strings (libinjection's
 //!   naive search is quadratic there).
 //!
