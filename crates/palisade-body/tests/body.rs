@@ -5,6 +5,8 @@
 //! body; for `urlencoded` one trailing LF is stripped; `json` and `xml` inputs are used as-is.
 //! Run with `PALISADE_BLESS=1` to (re)write the `.expected` files, then review the diff.
 
+#![allow(clippy::unwrap_used)] // test harness: a broken fixture should fail loudly
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
