@@ -1,7 +1,7 @@
 //! Backslash escapes: `jsDecode`, `escapeSeqDecode`, `cssDecode`.
 
 use super::url::low_byte_with_full_width;
-use super::{finish, hex_val, is_c_space, start, x2c};
+use super::{copy_until, finish, hex_val, is_c_space, start, x2c};
 
 const fn is_odigit(b: u8) -> bool {
     matches!(b, b'0'..=b'7')
@@ -32,8 +32,7 @@ pub(super) fn js_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
     let mut i = at;
     while i < len {
         if input[i] != b'\\' {
-            out.push(input[i]);
-            i += 1;
+            i = copy_until(input, i, b'\\', out);
             continue;
         }
         if i + 5 < len && input[i + 1] == b'u' && all_hex(&input[i + 2..i + 6]) {
@@ -84,8 +83,12 @@ pub(super) fn escape_seq_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
     let len = input.len();
     let mut i = at;
     while i < len {
-        if input[i] != b'\\' || i + 1 >= len {
-            out.push(input[i]);
+        if input[i] != b'\\' {
+            i = copy_until(input, i, b'\\', out);
+            continue;
+        }
+        if i + 1 >= len {
+            out.push(b'\\');
             i += 1;
             continue;
         }
@@ -132,8 +135,7 @@ pub(super) fn css_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
     let mut i = at;
     while i < len {
         if input[i] != b'\\' {
-            out.push(input[i]);
-            i += 1;
+            i = copy_until(input, i, b'\\', out);
             continue;
         }
         if i + 1 >= len {

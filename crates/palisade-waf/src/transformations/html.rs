@@ -1,6 +1,6 @@
 //! `htmlEntityDecode`.
 
-use super::{finish, start};
+use super::{copy_until, finish, start};
 
 /// Named entities decoded, compared ignoring ASCII case against the whole alphanumeric
 /// run after `&`. The set is the one current ModSecurity v2 decodes (its tests after
@@ -54,11 +54,67 @@ static NAMED: &[(&str, u8)] = &[
     ("verticalline", b'|'),
 ];
 
+/// Longest name in [`NAMED`].
+const NAME_MAX: usize = 16;
+
 fn named(name: &[u8]) -> Option<u8> {
-    NAMED
-        .iter()
-        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-        .map(|&(_, b)| b)
+    if name.len() > NAME_MAX {
+        return None;
+    }
+    let mut buf = [0u8; NAME_MAX];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    // A `match` on byte strings compiles to a length switch and a few compares: much
+    // cheaper than scanning the table (the test below keeps both in step).
+    let b = match &*lower {
+        b"amp" => b'&',
+        b"apos" => b'\'',
+        b"ast" => b'*',
+        b"bsol" => b'\\',
+        b"colon" => b':',
+        b"comma" => b',',
+        b"commat" => b'@',
+        b"diacriticalgrave" => b'`',
+        b"dollar" => b'$',
+        b"equals" => b'=',
+        b"excl" => b'!',
+        b"grave" => b'`',
+        b"gt" => b'>',
+        b"hat" => b'^',
+        b"lbrace" => b'{',
+        b"lbrack" => b'[',
+        b"lcub" => b'{',
+        b"lowbar" => b'_',
+        b"lpar" => b'(',
+        b"lsqb" => b'[',
+        b"lt" => b'<',
+        b"midast" => b'*',
+        b"nbsp" => 0xa0,
+        b"newline" => b'\n',
+        b"nonbreakingspace" => 0xa0,
+        b"num" => b'#',
+        b"percnt" => b'%',
+        b"period" => b'.',
+        b"plus" => b'+',
+        b"quest" => b'?',
+        b"quot" => b'"',
+        b"rbrace" => b'}',
+        b"rbrack" => b']',
+        b"rcub" => b'}',
+        b"rpar" => b')',
+        b"rsqb" => b']',
+        b"semi" => b';',
+        b"shy" => 0xad,
+        b"sol" => b'/',
+        b"tab" => b'\t',
+        b"underbar" => b'_',
+        b"verbar" => b'|',
+        b"vert" => b'|',
+        b"verticalline" => b'|',
+        _ => return None,
+    };
+    Some(b)
 }
 
 /// Parses a run of digits in `radix` like C `strtol` (saturating at `LONG_MAX`) and
@@ -123,21 +179,30 @@ fn entity_at(input: &[u8], i: usize) -> Option<(u8, usize)> {
 /// `htmlEntityDecode`: `&#DD;`, `&#xHH;` (low byte of the value) and the named
 /// entities above, each with or without the trailing `;`. Anything else is kept.
 pub(super) fn html_entity_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
-    let Some(at) = memchr::memchr(b'&', input) else {
+    // Nothing is copied until the first `&` that really starts an entity.
+    let Some((at, (b, used))) =
+        memchr::memchr_iter(b'&', input).find_map(|i| entity_at(input, i).map(|e| (i, e)))
+    else {
         return false;
     };
     start(input, at, out);
-    let mut i = at;
+    out.push(b);
+    let mut i = at + used;
     while i < input.len() {
-        if input[i] == b'&'
-            && let Some((b, used)) = entity_at(input, i)
-        {
-            out.push(b);
-            i += used;
-            continue;
+        i = copy_until(input, i, b'&', out);
+        if i >= input.len() {
+            break;
         }
-        out.push(input[i]);
-        i += 1;
+        match entity_at(input, i) {
+            Some((b, used)) => {
+                out.push(b);
+                i += used;
+            }
+            None => {
+                out.push(b'&');
+                i += 1;
+            }
+        }
     }
     finish(input, out)
 }
@@ -147,11 +212,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_lowercase_and_unique() {
-        for (i, (a, _)) in NAMED.iter().enumerate() {
-            assert_eq!(*a, a.to_ascii_lowercase());
-            assert!(NAMED[i + 1..].iter().all(|(b, _)| b != a), "{a}");
+    fn names_are_lowercase_sorted_and_short() {
+        assert!(NAMED.windows(2).all(|w| w[0].0 < w[1].0));
+        for &(a, b) in NAMED {
+            assert_eq!(a, a.to_ascii_lowercase());
+            assert!(a.len() <= NAME_MAX);
+            assert_eq!(named(a.as_bytes()), Some(b), "{a}");
+            assert_eq!(named(a.to_ascii_uppercase().as_bytes()), Some(b), "{a}");
         }
+        assert_eq!(named(b"ampx"), None);
+        assert_eq!(named(b"am"), None);
     }
 
     #[test]

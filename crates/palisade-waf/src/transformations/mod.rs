@@ -300,6 +300,21 @@ fn start(input: &[u8], at: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(&input[..at]);
 }
 
+/// Copies `input[i..]` up to (not including) the next `needle` into `out`; returns the
+/// needle's index, or `input.len()` when there is none.
+fn copy_until(input: &[u8], i: usize, needle: u8, out: &mut Vec<u8>) -> usize {
+    match memchr::memchr(needle, &input[i..]) {
+        Some(k) => {
+            out.extend_from_slice(&input[i..i + k]);
+            i + k
+        }
+        None => {
+            out.extend_from_slice(&input[i..]);
+            input.len()
+        }
+    }
+}
+
 /// Ends a result: reports whether it differs from the input.
 fn finish(input: &[u8], out: &[u8]) -> bool {
     out != input

@@ -54,24 +54,48 @@ pub(super) fn remove_whitespace(input: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Bytes that are whitespace for `compressWhitespace` / `removeWhitespace`.
+static WS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_ws_or_nbsp(b as u8);
+        b += 1;
+    }
+    t
+};
+
 pub(super) fn compress_whitespace(input: &[u8], out: &mut Vec<u8>) -> bool {
-    // The untouched prefix ends at the first whitespace that is not a lone space.
-    let first = input.iter().enumerate().position(|(i, &b)| {
-        (is_ws_or_nbsp(b) && b != b' ') || (b == b' ' && i > 0 && input[i - 1] == b' ')
-    });
+    // The untouched prefix ends at the first whitespace that is not a lone space:
+    // three vectorised scans instead of a branchy byte loop.
+    let first = [
+        memchr::memchr3(b'\t', b'\n', b'\r', input),
+        memchr::memchr3(0x0b, 0x0c, NBSP, input),
+        memchr::memmem::find(input, b"  "),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     let Some(at) = first else {
         return false;
     };
     start(input, at, out);
     let mut in_ws = at > 0 && input[at - 1] == b' ';
-    for &b in &input[at..] {
-        if is_ws_or_nbsp(b) {
+    let mut i = at;
+    while i < input.len() {
+        if WS[usize::from(input[i])] {
             if !in_ws {
                 out.push(b' ');
                 in_ws = true;
             }
+            i += 1;
         } else {
-            out.push(b);
+            let run = input[i..]
+                .iter()
+                .position(|&b| WS[usize::from(b)])
+                .unwrap_or(input.len() - i);
+            out.extend_from_slice(&input[i..i + run]);
+            i += run;
             in_ws = false;
         }
     }
@@ -147,6 +171,32 @@ pub(super) fn parity_zero_7bit(input: &[u8], out: &mut Vec<u8>) -> bool {
     parity_map(input, out, |b| b & 0x7f)
 }
 
+const CMD_COPY: u8 = 0;
+const CMD_DROP: u8 = 1;
+const CMD_SPACE: u8 = 2;
+const CMD_JOIN: u8 = 3;
+const CMD_END: u8 = 4;
+
+/// What `cmdLine` does with each byte: copy (lowercased), drop, fold into one space,
+/// remove a preceding space (`/` and `(`), or end the value (NUL).
+static CMD_CLASS: [u8; 256] = {
+    let mut t = [CMD_COPY; 256];
+    t[b'"' as usize] = CMD_DROP;
+    t[b'\'' as usize] = CMD_DROP;
+    t[b'\\' as usize] = CMD_DROP;
+    t[b'^' as usize] = CMD_DROP;
+    t[b' ' as usize] = CMD_SPACE;
+    t[b',' as usize] = CMD_SPACE;
+    t[b';' as usize] = CMD_SPACE;
+    t[b'\t' as usize] = CMD_SPACE;
+    t[b'\r' as usize] = CMD_SPACE;
+    t[b'\n' as usize] = CMD_SPACE;
+    t[b'/' as usize] = CMD_JOIN;
+    t[b'(' as usize] = CMD_JOIN;
+    t[0] = CMD_END;
+    t
+};
+
 /// `cmdLine`. ModSecurity v2 walks a C string here, so the value ends at the first NUL.
 pub(super) fn cmd_line(input: &[u8], out: &mut Vec<u8>) -> bool {
     let prev_space = |i: usize| i > 0 && input[i - 1] == b' ';
@@ -159,31 +209,39 @@ pub(super) fn cmd_line(input: &[u8], out: &mut Vec<u8>) -> bool {
     let Some(at) = first else {
         return false;
     };
-    start(input, at, out);
+    // The result is never longer than the input: write by index, then truncate.
+    out.clear();
+    out.resize(input.len(), 0);
+    out[..at].copy_from_slice(&input[..at]);
+    let mut d = at;
     let mut space = prev_space(at);
     for &b in &input[at..] {
-        match b {
-            0 => break,
-            b'"' | b'\'' | b'\\' | b'^' => {}
-            b' ' | b',' | b';' | b'\t' | b'\r' | b'\n' => {
+        match CMD_CLASS[usize::from(b)] {
+            CMD_COPY => {
+                out[d] = b.to_ascii_lowercase();
+                d += 1;
+                space = false;
+            }
+            CMD_DROP => {}
+            CMD_SPACE => {
                 if !space {
-                    out.push(b' ');
+                    out[d] = b' ';
+                    d += 1;
                     space = true;
                 }
             }
-            b'/' | b'(' => {
+            CMD_JOIN => {
                 if space {
-                    out.pop();
+                    d -= 1;
                 }
                 space = false;
-                out.push(b);
+                out[d] = b;
+                d += 1;
             }
-            _ => {
-                out.push(b.to_ascii_lowercase());
-                space = false;
-            }
+            _ => break,
         }
     }
+    out.truncate(d);
     finish(input, out)
 }
 

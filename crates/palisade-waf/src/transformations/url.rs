@@ -6,17 +6,16 @@ use super::{finish, start, x2c};
 /// `urlDecode`: `%HH` to a byte and `+` to a space; a `%` not followed by two hex
 /// digits is kept as it is.
 pub(super) fn url_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
-    let Some(at) = memchr::memchr2(b'%', b'+', input) else {
+    let Some(at) = memchr::memchr2_iter(b'%', b'+', input)
+        .find(|&i| input[i] == b'+' || percent_hex(input, i))
+    else {
         return false;
     };
     start(input, at, out);
     let mut i = at;
     while i < input.len() {
         match input[i] {
-            b'%' if i + 2 < input.len()
-                && input[i + 1].is_ascii_hexdigit()
-                && input[i + 2].is_ascii_hexdigit() =>
-            {
+            b'%' if percent_hex(input, i) => {
                 out.push(x2c(input[i + 1], input[i + 2]));
                 i += 3;
             }
@@ -24,13 +23,26 @@ pub(super) fn url_decode(input: &[u8], out: &mut Vec<u8>) -> bool {
                 out.push(b' ');
                 i += 1;
             }
-            b => {
-                out.push(b);
+            b'%' => {
+                out.push(b'%');
                 i += 1;
             }
+            _ => i = copy_until2(input, i, out),
         }
     }
     finish(input, out)
+}
+
+/// `%HH` with two hex digits at `i`.
+fn percent_hex(input: &[u8], i: usize) -> bool {
+    i + 2 < input.len() && input[i + 1].is_ascii_hexdigit() && input[i + 2].is_ascii_hexdigit()
+}
+
+/// Copies up to the next `%` or `+`; returns its index or the input length.
+fn copy_until2(input: &[u8], i: usize, out: &mut Vec<u8>) -> usize {
+    let end = memchr::memchr2(b'%', b'+', &input[i..]).map_or(input.len(), |k| i + k);
+    out.extend_from_slice(&input[i..end]);
+    end
 }
 
 /// Maps an IIS `%uHHHH` code to one byte the way ModSecurity does with the
@@ -63,38 +75,42 @@ fn hex4(s: &[u8]) -> Option<u16> {
 /// `urlDecodeUni`: `urlDecode` plus IIS `%uHHHH`. A `%u` without four hex digits is
 /// kept (both characters) and decoding resumes after it.
 pub(super) fn url_decode_uni(input: &[u8], out: &mut Vec<u8>) -> bool {
-    let Some(at) = memchr::memchr2(b'%', b'+', input) else {
+    let Some(at) = memchr::memchr2_iter(b'%', b'+', input).find(|&i| {
+        input[i] == b'+'
+            || percent_hex(input, i)
+            || (matches!(input.get(i + 1), Some(b'u' | b'U')) && hex4(&input[i + 2..]).is_some())
+    }) else {
         return false;
     };
     start(input, at, out);
     let mut i = at;
     while i < input.len() {
-        let b = input[i];
-        if b == b'%' {
-            if matches!(input.get(i + 1), Some(b'u' | b'U')) {
-                match hex4(&input[i + 2..]) {
-                    Some(code) => {
-                        out.push(iis_unicode_byte(code));
-                        i += 6;
+        match input[i] {
+            b'%' => {
+                if matches!(input.get(i + 1), Some(b'u' | b'U')) {
+                    match hex4(&input[i + 2..]) {
+                        Some(code) => {
+                            out.push(iis_unicode_byte(code));
+                            i += 6;
+                        }
+                        None => {
+                            out.extend_from_slice(&input[i..i + 2]);
+                            i += 2;
+                        }
                     }
-                    None => {
-                        out.extend_from_slice(&input[i..i + 2]);
-                        i += 2;
-                    }
+                } else if percent_hex(input, i) {
+                    out.push(x2c(input[i + 1], input[i + 2]));
+                    i += 3;
+                } else {
+                    out.push(b'%');
+                    i += 1;
                 }
-            } else if i + 2 < input.len()
-                && input[i + 1].is_ascii_hexdigit()
-                && input[i + 2].is_ascii_hexdigit()
-            {
-                out.push(x2c(input[i + 1], input[i + 2]));
-                i += 3;
-            } else {
-                out.push(b'%');
+            }
+            b'+' => {
+                out.push(b' ');
                 i += 1;
             }
-        } else {
-            out.push(if b == b'+' { b' ' } else { b });
-            i += 1;
+            _ => i = copy_until2(input, i, out),
         }
     }
     finish(input, out)
