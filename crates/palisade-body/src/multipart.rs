@@ -518,7 +518,7 @@ fn finish_part(
         if *files > limits.max_files {
             res.flags.file_limit_exceeded = true;
         }
-    } else if res.args().count() >= limits.max_args {
+    } else if res.parts.len() - *files >= limits.max_args {
         return Err(BodyError::TooManyArgs {
             limit: limits.max_args,
         });
