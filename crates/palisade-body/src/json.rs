@@ -1,12 +1,16 @@
-//! JSON bodies flattened to `ARGS`, the way libModSecurity v3 and Coraza name them.
+//! JSON bodies flattened to `ARGS`, named the way Coraza names them.
 //!
 //! Naming rule: the root is `json`; an object member appends `.` and its key; an array
 //! element appends `.` and its zero-based index. So `{"a":{"b":[1,{"c":"x"}]}}` yields
 //! `json.a.b.0 = 1` and `json.a.b.1.c = x`, and a top-level scalar `5` yields `json = 5`.
-//! CRS relies on the `json.` prefix (regression test 942362-33 and the exclusion
-//! `!ARGS_NAMES:json.profile` in REQUEST-999). Coraza additionally emits one argument per
-//! array holding its length (`json.a.b = 2`); libModSecurity does not, and neither does this
-//! crate. Empty objects and arrays emit nothing.
+//! CRS relies on the `json.` prefix and dotted object keys (regression test 942362-33, and
+//! the exclusion `!ARGS_NAMES:json.profile` in REQUEST-999, "libModSecurity3/Coraza only");
+//! no CRS test depends on how array elements are named. For arrays the engines differ:
+//! Coraza (`internal/bodyprocessors/json_test.go`) uses `.0`, `.1`, ... and additionally
+//! emits one argument per array holding its length (`json.a.b = 2`), which this crate does
+//! not; libModSecurity v3 (`request_body_processor/json.cc`) appends `.array_0`, ... and
+//! names a container inside an array after the last key seen, which this crate does not
+//! imitate. Empty objects and arrays emit nothing.
 //!
 //! Leaf values: strings unescaped (`\uXXXX` to UTF-8, surrogate pairs combined, a lone
 //! surrogate is an error); numbers as their source text; `true`/`false` as text; `null` as
