@@ -1,0 +1,997 @@
+//! Strict request framing: refuse every request whose framing two HTTP implementations could
+//! read differently, before anything is forwarded.
+//!
+//! hyper parses HTTP/1.1 leniently in two ways that matter for smuggling: it silently merges
+//! repeated identical `Content-Length` headers, and when `Transfer-Encoding` and
+//! `Content-Length` are both present it drops `Content-Length` from the parsed headers, so the
+//! service cannot see either shape. So on HTTP/1 connections a [`FramingGuard`] reads the same
+//! bytes as hyper, just before it: it finds each request head, checks the raw bytes
+//! ([`check_head`]) and follows the body framing (length or chunked) to the next head. Its
+//! verdict for each head is queued in order; the service pops one per request and answers a
+//! rejection with 400 (431 for oversized heads) and `Connection: close`. The checks, in the
+//! order applied:
+//!
+//! | shape | status |
+//! |---|---|
+//! | NUL, bare CR, bare LF, other control bytes in the head | 400 |
+//! | obs-fold (a header line starting with SP or HTAB) | 400 |
+//! | unparsable head, invalid header name, invalid version | 400 |
+//! | more headers than `max_headers`, head larger than `max_header_bytes` | 431 |
+//! | more than one `Content-Length` line (even with equal values) | 400 |
+//! | a `Content-Length` that is not 1–19 plain digits (`+5`, `5,5`, `0x5`, ` 5 `, empty) | 400 |
+//! | `Transfer-Encoding` other than exactly one `chunked` line | 400 |
+//! | `Transfer-Encoding` on HTTP/1.0 | 400 |
+//! | `Transfer-Encoding` together with `Content-Length` | 400 |
+//! | HTTP/1.1 without `Host`, more than one `Host`, an unusable `Host` value | 400 |
+//! | absolute-form target whose authority differs from `Host`, or with user info | 400 |
+//! | `CONNECT` (this is not a forward proxy) | 405 |
+//!
+//! A guard that loses track of framing (a malformed chunked body) stops following the stream
+//! and every later request on that connection is refused: fail closed. HTTP/2 requests are
+//! checked on the parsed headers by [`check_h2`] (the h2 codec already rejects
+//! connection-specific headers and `Content-Length` mismatches).
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use http::{HeaderMap, Method, StatusCode, header};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::router::normalize_host;
+
+/// Most verdicts queued ahead of the service (pipelined requests). Beyond it the guard stops
+/// and later requests are refused.
+const MAX_QUEUED_VERDICTS: usize = 1024;
+/// Longest chunk-size line (size plus extensions), bytes.
+const MAX_CHUNK_LINE: usize = 4096;
+/// Most hex digits in a chunk size (16 fit in a u64).
+const MAX_CHUNK_SIZE_DIGITS: u8 = 16;
+/// Longest plain-digit `Content-Length` (19 digits always fit in a u64).
+const MAX_CONTENT_LENGTH_DIGITS: usize = 19;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    /// Status sent to the client.
+    pub(crate) status: StatusCode,
+    /// Short name of the shape, for logs.
+    pub(crate) shape: &'static str,
+}
+
+impl Rejection {
+    const fn bad(shape: &'static str) -> Self {
+        Rejection {
+            status: StatusCode::BAD_REQUEST,
+            shape,
+        }
+    }
+
+    const fn too_large(shape: &'static str) -> Self {
+        Rejection {
+            status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            shape,
+        }
+    }
+}
+
+/// How the body of an accepted head is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked.
+    Chunked,
+    /// An upgrade request: bytes after it are not HTTP any more (if the upgrade happens).
+    Upgrade,
+}
+
+/// The verdict queue shared by a connection's guard and its service.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Verdicts(Arc<Mutex<VecDeque<Result<(), Rejection>>>>);
+
+impl Verdicts {
+    /// The verdict for the next request in order; a missing one is a rejection.
+    pub(crate) fn next(&self) -> Result<(), Rejection> {
+        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        queue
+            .pop_front()
+            .unwrap_or(Err(Rejection::bad("framing not followed")))
+    }
+
+    fn push(&self, verdict: Result<(), Rejection>) -> bool {
+        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if queue.len() >= MAX_QUEUED_VERDICTS {
+            return false;
+        }
+        queue.push_back(verdict);
+        true
+    }
+}
+
+/// Checks the raw bytes of one request head (request line to the empty line, inclusive).
+pub(crate) fn check_head(
+    head: &[u8],
+    max_headers: usize,
+    scratch: &mut Vec<httparse::Header<'static>>,
+) -> Result<Framing, Rejection> {
+    check_bytes(head)?;
+    scratch.clear();
+    scratch.resize(max_headers, httparse::EMPTY_HEADER);
+    // The scratch vector only lends its allocation; the borrow ends with this function.
+    let mut headers: Vec<httparse::Header<'_>> = std::mem::take(scratch);
+    let result = check_parsed(head, &mut headers);
+    headers.clear();
+    *scratch = headers
+        .into_iter()
+        .map(|_| httparse::EMPTY_HEADER)
+        .collect();
+    result
+}
+
+fn check_parsed<'h>(
+    head: &'h [u8],
+    headers: &mut [httparse::Header<'h>],
+) -> Result<Framing, Rejection> {
+    let mut req = httparse::Request::new(headers);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(Rejection::bad("incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Rejection::too_large("too many headers"));
+        }
+        Err(httparse::Error::HeaderName) => return Err(Rejection::bad("invalid header name")),
+        Err(httparse::Error::HeaderValue) => return Err(Rejection::bad("invalid header value")),
+        Err(httparse::Error::Version) => return Err(Rejection::bad("invalid version")),
+        Err(_) => return Err(Rejection::bad("unparsable request line")),
+    }
+    let version = req.version.unwrap_or(1);
+    let method = req.method.unwrap_or("");
+    let target = req.path.unwrap_or("");
+    if method == Method::CONNECT.as_str() {
+        return Err(Rejection {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            shape: "CONNECT",
+        });
+    }
+
+    let mut content_length: Option<u64> = None;
+    let mut content_length_lines = 0usize;
+    let mut te_lines = 0usize;
+    let mut te_chunked = false;
+    let mut host: Option<&[u8]> = None;
+    let mut host_lines = 0usize;
+    let mut upgrade = false;
+    for h in req.headers.iter() {
+        let name = h.name;
+        if name.eq_ignore_ascii_case(header::CONTENT_LENGTH.as_str()) {
+            content_length_lines += 1;
+            let value = strict_value(head, h.value)
+                .ok_or(Rejection::bad("Content-Length with surrounding whitespace"))?;
+            if value.is_empty()
+                || value.len() > MAX_CONTENT_LENGTH_DIGITS
+                || !value.iter().all(u8::is_ascii_digit)
+            {
+                return Err(Rejection::bad("invalid Content-Length"));
+            }
+            content_length = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
+            if content_length.is_none() {
+                return Err(Rejection::bad("invalid Content-Length"));
+            }
+        } else if name.eq_ignore_ascii_case(header::TRANSFER_ENCODING.as_str()) {
+            te_lines += 1;
+            let value = strict_value(head, h.value).ok_or(Rejection::bad(
+                "Transfer-Encoding with surrounding whitespace",
+            ))?;
+            te_chunked = value.eq_ignore_ascii_case(b"chunked");
+            if !te_chunked {
+                return Err(Rejection::bad("Transfer-Encoding other than chunked"));
+            }
+        } else if name.eq_ignore_ascii_case(header::HOST.as_str()) {
+            host_lines += 1;
+            host = Some(h.value);
+        } else if name.eq_ignore_ascii_case(header::UPGRADE.as_str()) {
+            upgrade = true;
+        }
+    }
+    if content_length_lines > 1 {
+        return Err(Rejection::bad("duplicate Content-Length"));
+    }
+    if te_lines > 1 {
+        return Err(Rejection::bad("duplicate Transfer-Encoding"));
+    }
+    if te_lines == 1 && version == 0 {
+        return Err(Rejection::bad("Transfer-Encoding on HTTP/1.0"));
+    }
+    if te_lines == 1 && content_length_lines == 1 {
+        return Err(Rejection::bad("Content-Length with Transfer-Encoding"));
+    }
+    if host_lines > 1 {
+        return Err(Rejection::bad("duplicate Host"));
+    }
+    let host = match host {
+        Some(raw) => Some(
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(normalize_host)
+                .ok_or(Rejection::bad("invalid Host"))?,
+        ),
+        None if version == 1 => return Err(Rejection::bad("missing Host")),
+        None => None,
+    };
+    if !target.starts_with('/') && target != "*" {
+        check_absolute_target(target, host.as_deref())?;
+    }
+    if upgrade {
+        return Ok(Framing::Upgrade);
+    }
+    Ok(match (te_chunked, content_length) {
+        (true, _) => Framing::Chunked,
+        (false, Some(0) | None) => Framing::None,
+        (false, Some(n)) => Framing::Length(n),
+    })
+}
+
+/// An absolute-form target must be http(s), carry no user info, and name the same host as
+/// `Host` (which HTTP/1.1 clients must send anyway).
+fn check_absolute_target(target: &str, host: Option<&str>) -> Result<(), Rejection> {
+    let uri: http::Uri = target
+        .parse()
+        .map_err(|_| Rejection::bad("invalid request target"))?;
+    let authority = uri
+        .authority()
+        .ok_or(Rejection::bad("invalid request target"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(Rejection::bad("absolute-form target with a foreign scheme"));
+    }
+    if authority.as_str().contains('@') {
+        return Err(Rejection::bad("absolute-form target with user info"));
+    }
+    let target_host = normalize_host(authority.as_str());
+    match (target_host, host) {
+        (Some(t), Some(h)) if t == h => Ok(()),
+        (Some(_), None) => Ok(()),
+        _ => Err(Rejection::bad("absolute-form target differs from Host")),
+    }
+}
+
+/// The raw bytes of a header value between `:` and CRLF, allowing one optional leading SP or
+/// HTAB and nothing trailing. `None` when the line has more whitespace than that.
+fn strict_value<'a>(head: &'a [u8], value: &'a [u8]) -> Option<&'a [u8]> {
+    // httparse hands out sub-slices of `head`: find the value's offset to look around it.
+    let start = (value.as_ptr() as usize).checked_sub(head.as_ptr() as usize)?;
+    let end = start + value.len();
+    let line_end = head[end..].iter().position(|&b| b == b'\r' || b == b'\n')? + end;
+    if line_end != end {
+        return None; // trailing whitespace (httparse trims it)
+    }
+    let colon = head[..start].iter().rposition(|&b| b == b':')?;
+    let leading = &head[colon + 1..start];
+    if leading.len() > 1 || leading.iter().any(|&b| b != b' ' && b != b'\t') {
+        return None;
+    }
+    if value.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+        return None;
+    }
+    Some(value)
+}
+
+/// Byte-level checks: CRLF only, no NUL or other control bytes, no obs-fold.
+fn check_bytes(head: &[u8]) -> Result<(), Rejection> {
+    let len = head.len();
+    for (i, &b) in head.iter().enumerate() {
+        match b {
+            0 => return Err(Rejection::bad("NUL in head")),
+            b'\r' if head.get(i + 1) != Some(&b'\n') => {
+                return Err(Rejection::bad("bare CR in head"));
+            }
+            b'\r' => {}
+            b'\n' => {
+                if i == 0 || head[i - 1] != b'\r' {
+                    return Err(Rejection::bad("bare LF in head"));
+                }
+                // A line starting with whitespace continues the previous one (obs-fold).
+                if i + 1 < len && matches!(head[i + 1], b' ' | b'\t') {
+                    return Err(Rejection::bad("obs-fold"));
+                }
+            }
+            b'\t' => {}
+            0x01..=0x1f | 0x7f => return Err(Rejection::bad("control byte in head")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks an HTTP/2 request on its parsed headers.
+pub(crate) fn check_h2(headers: &HeaderMap, authority: Option<&str>) -> Result<(), Rejection> {
+    let mut lengths = headers.get_all(header::CONTENT_LENGTH).iter();
+    if let Some(value) = lengths.next() {
+        let bytes = value.as_bytes();
+        if bytes.is_empty()
+            || bytes.len() > MAX_CONTENT_LENGTH_DIGITS
+            || !bytes.iter().all(u8::is_ascii_digit)
+        {
+            return Err(Rejection::bad("invalid Content-Length"));
+        }
+        if lengths.next().is_some() {
+            return Err(Rejection::bad("duplicate Content-Length"));
+        }
+    }
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        return Err(Rejection::bad("Transfer-Encoding on HTTP/2"));
+    }
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err(Rejection::bad("duplicate Host"));
+    }
+    let host = match host {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(normalize_host)
+                .ok_or(Rejection::bad("invalid Host"))?,
+        ),
+        None => None,
+    };
+    let authority = match authority {
+        Some(a) if a.contains('@') => return Err(Rejection::bad("authority with user info")),
+        Some(a) => Some(normalize_host(a).ok_or(Rejection::bad("invalid authority"))?),
+        None => None,
+    };
+    match (authority, host) {
+        (Some(a), Some(h)) if a != h => Err(Rejection::bad(":authority differs from Host")),
+        (None, None) => Err(Rejection::bad("missing authority")),
+        _ => Ok(()),
+    }
+}
+
+/// Follows HTTP/1 framing on the bytes read from a client, one step ahead of hyper.
+#[derive(Debug)]
+pub(crate) struct Sniffer {
+    state: State,
+    head: Vec<u8>,
+    max_header_bytes: usize,
+    max_headers: usize,
+    scratch: Vec<httparse::Header<'static>>,
+    verdicts: Verdicts,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading a request head.
+    Head,
+    /// Skipping a length-framed body.
+    Body(u64),
+    /// Inside a chunked body.
+    Chunk(Chunk),
+    /// No more HTTP/1 framing to follow (HTTP/2 preface, upgrade): pass bytes through.
+    Passthrough,
+    /// Lost track or refused: later requests are refused.
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunk {
+    /// The chunk-size line: value so far, digits seen, inside extensions, line length.
+    Size {
+        value: u64,
+        digits: u8,
+        ext: bool,
+        line: usize,
+    },
+    /// Chunk data still to skip.
+    Data(u64),
+    /// The CRLF after chunk data; `cr` when the CR was seen.
+    DataEnd { cr: bool },
+    /// The trailer section: at a line start, bytes so far.
+    Trailer {
+        line_start: bool,
+        cr: bool,
+        total: usize,
+    },
+}
+
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0";
+
+impl Sniffer {
+    /// A guard for one connection; `verdicts` is shared with the connection's service.
+    pub(crate) fn new(max_header_bytes: usize, max_headers: usize, verdicts: Verdicts) -> Self {
+        Sniffer {
+            state: State::Head,
+            head: Vec::new(),
+            max_header_bytes,
+            max_headers,
+            scratch: Vec::new(),
+            verdicts,
+        }
+    }
+
+    /// Follows `data`, just read from the client.
+    pub(crate) fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            data = match self.state {
+                State::Passthrough | State::Stopped => return,
+                State::Head => self.feed_head(data),
+                State::Body(left) => {
+                    let n = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
+                    let left = left - n as u64;
+                    self.state = if left == 0 {
+                        State::Head
+                    } else {
+                        State::Body(left)
+                    };
+                    &data[n..]
+                }
+                State::Chunk(chunk) => self.feed_chunk(chunk, data),
+            };
+        }
+    }
+
+    fn stop(&mut self, verdict: Option<Rejection>) {
+        if let Some(rejection) = verdict {
+            self.verdicts.push(Err(rejection));
+        }
+        self.state = State::Stopped;
+        self.head = Vec::new();
+    }
+
+    fn feed_head<'d>(&mut self, mut data: &'d [u8]) -> &'d [u8] {
+        if self.head.is_empty() {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2), as hyper does.
+            let skip = data
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+            data = &data[skip..];
+            if data.is_empty() {
+                return data;
+            }
+        }
+        let old = self.head.len();
+        let cap = (self.max_header_bytes + 4).saturating_sub(old);
+        let take = data.len().min(cap);
+        self.head.extend_from_slice(&data[..take]);
+        if self.head.starts_with(H2_PREFACE)
+            || (self.head.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(&self.head))
+        {
+            if self.head.len() >= H2_PREFACE.len() {
+                self.state = State::Passthrough;
+                self.head = Vec::new();
+                return &[];
+            }
+            return &data[take..];
+        }
+        let search_from = old.saturating_sub(3);
+        let end = find_head_end(&self.head[search_from..]).map(|e| e + search_from);
+        let Some(end) = end else {
+            if self.head.len() >= self.max_header_bytes + 4 {
+                self.stop(Some(Rejection::too_large("request head too large")));
+            }
+            return &data[take..];
+        };
+        if end > self.max_header_bytes {
+            self.stop(Some(Rejection::too_large("request head too large")));
+            return &[];
+        }
+        let consumed = end - old;
+        let verdict = check_head(&self.head[..end], self.max_headers, &mut self.scratch);
+        self.head.clear();
+        match verdict {
+            Err(rejection) => {
+                self.stop(Some(rejection));
+                &[]
+            }
+            Ok(framing) => {
+                if !self.verdicts.push(Ok(())) {
+                    self.stop(None);
+                    return &[];
+                }
+                self.state = match framing {
+                    Framing::None => State::Head,
+                    Framing::Length(n) => State::Body(n),
+                    Framing::Chunked => State::Chunk(Chunk::Size {
+                        value: 0,
+                        digits: 0,
+                        ext: false,
+                        line: 0,
+                    }),
+                    Framing::Upgrade => State::Passthrough,
+                };
+                &data[consumed..]
+            }
+        }
+    }
+
+    fn feed_chunk<'d>(&mut self, chunk: Chunk, data: &'d [u8]) -> &'d [u8] {
+        match chunk {
+            Chunk::Data(left) => {
+                let n = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
+                let left = left - n as u64;
+                self.state = State::Chunk(if left == 0 {
+                    Chunk::DataEnd { cr: false }
+                } else {
+                    Chunk::Data(left)
+                });
+                return &data[n..];
+            }
+            Chunk::Size { .. } | Chunk::DataEnd { .. } | Chunk::Trailer { .. } => {}
+        }
+        let mut state = chunk;
+        for (i, &b) in data.iter().enumerate() {
+            state = match state {
+                Chunk::Size {
+                    value,
+                    digits,
+                    ext,
+                    line,
+                } => {
+                    if line >= MAX_CHUNK_LINE {
+                        self.stop(None);
+                        return &[];
+                    }
+                    match b {
+                        b'\n' if digits == 0 => {
+                            self.stop(None);
+                            return &[];
+                        }
+                        b'\n' if value == 0 => Chunk::Trailer {
+                            line_start: true,
+                            cr: false,
+                            total: 0,
+                        },
+                        b'\n' => {
+                            self.state = State::Chunk(Chunk::Data(value));
+                            return &data[i + 1..];
+                        }
+                        b'\r' => Chunk::Size {
+                            value,
+                            digits,
+                            ext,
+                            line: line + 1,
+                        },
+                        _ if ext => Chunk::Size {
+                            value,
+                            digits,
+                            ext,
+                            line: line + 1,
+                        },
+                        b';' | b' ' | b'\t' if digits > 0 => Chunk::Size {
+                            value,
+                            digits,
+                            ext: true,
+                            line: line + 1,
+                        },
+                        _ => match (b as char).to_digit(16) {
+                            Some(d) if digits < MAX_CHUNK_SIZE_DIGITS => Chunk::Size {
+                                value: (value << 4) | u64::from(d),
+                                digits: digits + 1,
+                                ext,
+                                line: line + 1,
+                            },
+                            _ => {
+                                self.stop(None);
+                                return &[];
+                            }
+                        },
+                    }
+                }
+                Chunk::DataEnd { cr } => match b {
+                    b'\r' if !cr => Chunk::DataEnd { cr: true },
+                    b'\n' => Chunk::Size {
+                        value: 0,
+                        digits: 0,
+                        ext: false,
+                        line: 0,
+                    },
+                    _ => {
+                        self.stop(None);
+                        return &[];
+                    }
+                },
+                Chunk::Trailer {
+                    line_start,
+                    cr,
+                    total,
+                } => {
+                    if total >= self.max_header_bytes {
+                        self.stop(None);
+                        return &[];
+                    }
+                    match b {
+                        b'\n' if line_start => {
+                            self.state = State::Head;
+                            return &data[i + 1..];
+                        }
+                        b'\r' if line_start && !cr => Chunk::Trailer {
+                            line_start,
+                            cr: true,
+                            total: total + 1,
+                        },
+                        b'\n' => Chunk::Trailer {
+                            line_start: true,
+                            cr: false,
+                            total: total + 1,
+                        },
+                        _ => Chunk::Trailer {
+                            line_start: false,
+                            cr: false,
+                            total: total + 1,
+                        },
+                    }
+                }
+                Chunk::Data(left) => {
+                    // Not produced inside this loop (a size line returns on entering data),
+                    // but handled the same way as above should that change.
+                    self.state = State::Chunk(Chunk::Data(left));
+                    return &data[i..];
+                }
+            };
+        }
+        self.state = State::Chunk(state);
+        &[]
+    }
+}
+
+/// Position just after the empty line that ends a head (`\n\r\n` or `\n\n`).
+fn find_head_end(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(pos) = memchr_lf(&bytes[i..]) {
+        let at = i + pos;
+        match bytes.get(at + 1) {
+            Some(b'\n') => return Some(at + 2),
+            Some(b'\r') if bytes.get(at + 2) == Some(&b'\n') => return Some(at + 3),
+            _ => i = at + 1,
+        }
+    }
+    None
+}
+
+fn memchr_lf(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// An I/O wrapper that shows every byte read to a [`Sniffer`] before hyper sees it.
+#[derive(Debug)]
+pub(crate) struct FramingGuard<T> {
+    inner: T,
+    sniffer: Option<Sniffer>,
+}
+
+impl<T> FramingGuard<T> {
+    /// Wraps `inner`; `None` passes everything through (HTTP/2 by ALPN).
+    pub(crate) fn new(inner: T, sniffer: Option<Sniffer>) -> Self {
+        FramingGuard { inner, sniffer }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for FramingGuard<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let result = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(sniffer)) = (&result, this.sniffer.as_mut()) {
+            sniffer.feed(&buf.filled()[before..]);
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for FramingGuard<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(head: &str) -> Result<Framing, &'static str> {
+        let mut scratch = Vec::new();
+        check_head(head.as_bytes(), 100, &mut scratch).map_err(|r| r.shape)
+    }
+
+    #[test]
+    fn accepts_plain_requests() {
+        let cases = [
+            ("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", Framing::None),
+            (
+                "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\n\r\n",
+                Framing::Length(5),
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length:5\r\n\r\n",
+                Framing::Length(5),
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Framing::Chunked,
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: CHUNKED\r\n\r\n",
+                Framing::Chunked,
+            ),
+            ("GET / HTTP/1.0\r\n\r\n", Framing::None),
+            (
+                "GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                Framing::None,
+            ),
+            (
+                "GET http://A.test:80/x HTTP/1.1\r\nHost: a.test:80\r\n\r\n",
+                Framing::None,
+            ),
+            (
+                "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+                Framing::Upgrade,
+            ),
+            ("OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\n", Framing::None),
+        ];
+        for (head, want) in cases {
+            assert_eq!(check(head), Ok(want), "{head:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_smuggling_shapes() {
+        let cases = [
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "Content-Length with Transfer-Encoding",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+                "Content-Length with Transfer-Encoding",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+                "duplicate Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+                "duplicate Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
+                "invalid Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5,5\r\n\r\n",
+                "invalid Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n",
+                "invalid Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+                "invalid Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+                "invalid Content-Length",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:  5 \r\n\r\n",
+                "Content-Length with surrounding whitespace",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5 \r\n\r\n",
+                "Content-Length with surrounding whitespace",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
+                "Transfer-Encoding other than chunked",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity, chunked\r\n\r\n",
+                "Transfer-Encoding other than chunked",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n",
+                "Transfer-Encoding other than chunked",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n",
+                "Transfer-Encoding other than chunked",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+                "Transfer-Encoding other than chunked",
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "duplicate Transfer-Encoding",
+            ),
+            (
+                "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "Transfer-Encoding on HTTP/1.0",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n  folded\r\n\r\n",
+                "obs-fold",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tfolded\r\n\r\n",
+                "obs-fold",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\rb\r\n\r\n",
+                "bare CR in head",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n",
+                "bare LF in head",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\n\r\n",
+                "NUL in head",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n",
+                "control byte in head",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX A: b\r\n\r\n",
+                "invalid header name",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nX-A : b\r\n\r\n",
+                "invalid header name",
+            ),
+            ("GET / HTTP/1.1\r\n\r\n", "missing Host"),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                "duplicate Host",
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+                "duplicate Host",
+            ),
+            ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "invalid Host"),
+            (
+                "GET http://evil.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                "absolute-form target differs from Host",
+            ),
+            (
+                "GET http://u@a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                "absolute-form target with user info",
+            ),
+            (
+                "GET ftp://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                "absolute-form target with a foreign scheme",
+            ),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", "invalid version"),
+            (
+                "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n",
+                "CONNECT",
+            ),
+        ];
+        for (head, want) in cases {
+            assert_eq!(check(head), Err(want), "{head:?}");
+        }
+    }
+
+    #[test]
+    fn too_many_headers_is_431() {
+        let mut scratch = Vec::new();
+        let head = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n";
+        let r = check_head(head.as_bytes(), 2, &mut scratch).unwrap_err();
+        assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    }
+
+    #[test]
+    fn sniffer_follows_keep_alive_framing() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let stream = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello\
+            POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
+            5;ext=1\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n\
+            \r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n\
+            GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx";
+        // Feed one byte at a time: the state machine must not depend on read boundaries.
+        for b in stream.iter() {
+            sniffer.feed(std::slice::from_ref(b));
+        }
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(
+            verdicts.next().unwrap_err().shape,
+            "duplicate Content-Length"
+        );
+        // Nothing after a refusal is followed: fail closed.
+        assert!(verdicts.next().is_err());
+    }
+
+    #[test]
+    fn sniffer_sees_a_smuggled_request_inside_a_body_as_body() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let inner = "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n";
+        let stream = format!(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{inner}GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            inner.len()
+        );
+        sniffer.feed(stream.as_bytes());
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(verdicts.0.lock().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn sniffer_stops_on_h2_preface_and_oversized_heads() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        sniffer.feed(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        assert_eq!(sniffer.state, State::Passthrough);
+
+        let mut sniffer = Sniffer::new(64, 100, verdicts.clone());
+        sniffer.feed(format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n", "a".repeat(100)).as_bytes());
+        assert_eq!(
+            verdicts.next().unwrap_err().status,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn sniffer_stops_on_broken_chunks() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        sniffer.feed(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        assert_eq!(verdicts.next(), Ok(()));
+        assert_eq!(sniffer.state, State::Stopped);
+        assert!(verdicts.next().is_err());
+    }
+
+    #[test]
+    fn h2_checks() {
+        let mut h = HeaderMap::new();
+        assert!(check_h2(&h, Some("a.test")).is_ok());
+        assert!(check_h2(&h, None).is_err());
+        h.insert(header::HOST, "b.test".parse().unwrap());
+        assert_eq!(
+            check_h2(&h, Some("a.test")).unwrap_err().shape,
+            ":authority differs from Host"
+        );
+        assert!(check_h2(&h, None).is_ok());
+        h.append(header::HOST, "b.test".parse().unwrap());
+        assert!(check_h2(&h, None).is_err());
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_LENGTH, "+5".parse().unwrap());
+        assert!(check_h2(&h, Some("a")).is_err());
+    }
+}
