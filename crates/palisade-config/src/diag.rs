@@ -156,8 +156,7 @@ impl Diagnostics {
 
     /// Sort by position (stable: equal positions keep their order).
     pub fn sort(&mut self) {
-        self.list
-            .sort_by(|a, b| (a.span.line, a.span.column).cmp(&(b.span.line, b.span.column)));
+        self.list.sort_by_key(|d| (d.span.line, d.span.column));
     }
 
     /// The stored diagnostics as a vector.

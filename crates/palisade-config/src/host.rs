@@ -161,7 +161,7 @@ pub(crate) fn normalize_dns_name(text: &str) -> Result<String, String> {
         {
             return Err(format!(
                 "character `{}` is not allowed in a host name (only a-z, 0-9, `-` and `.`)",
-                bad.escape_default()
+                show_char(bad)
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -169,6 +169,15 @@ pub(crate) fn normalize_dns_name(text: &str) -> Result<String, String> {
         }
     }
     Ok(name.to_ascii_lowercase())
+}
+
+/// A character as shown in an error: itself when printable, escaped when not.
+pub(crate) fn show_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() && c != ' ' {
+        c.escape_default().to_string()
+    } else {
+        c.to_string()
+    }
 }
 
 #[cfg(test)]

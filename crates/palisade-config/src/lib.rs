@@ -37,6 +37,8 @@ pub fn load_file(path: &Path) -> Result<Config, Diagnostics> {
     };
     let file = std::fs::File::open(path).map_err(io_err)?;
     let mut bytes = Vec::new();
+    // Bounded: `take` stops after MAX_FILE_BYTES + 1 bytes, so the size check below works.
+    #[allow(clippy::disallowed_methods)]
     file.take(defaults::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io_err)?;

@@ -38,6 +38,7 @@ pub(crate) fn parse(source_name: &str, text: &str, base_dir: &Path) -> Result<Co
         src,
         base_dir,
         diags: Diagnostics::new(),
+        redirects: Vec::new(),
     };
     let root = doc.into_inner();
     let mut config = p.document(&root);
@@ -55,8 +56,10 @@ pub(crate) fn parse(source_name: &str, text: &str, base_dir: &Path) -> Result<Co
 enum Bad {
     /// Wrong TOML type.
     Type,
-    /// Right type, bad value.
+    /// Right type, bad value: message and label.
     Invalid(String, &'static str),
+    /// Right type, bad value: message, label and a help line.
+    InvalidHelp(String, &'static str, String),
 }
 
 fn invalid<T>(msg: impl Into<String>, label: &'static str) -> Result<T, Bad> {
@@ -107,6 +110,8 @@ struct Parser<'s> {
     src: Source<'s>,
     base_dir: &'s Path,
     diags: Diagnostics,
+    /// Spans of every `redirect_https = true`, checked against the listeners at the end.
+    redirects: Vec<Range<usize>>,
 }
 
 /// What a site or upstream name refers to, for cross checks.
@@ -201,6 +206,14 @@ impl<'s> Parser<'s> {
             }
             Err(Bad::Invalid(msg, label)) => {
                 self.error(v.span(), format!("`{}`: {msg}", display_path(path)), label);
+                None
+            }
+            Err(Bad::InvalidHelp(msg, label, help)) => {
+                let d = self
+                    .src
+                    .diag(v.span(), format!("`{}`: {msg}", display_path(path)), label)
+                    .with_help(help);
+                self.report(d);
                 None
             }
         }
@@ -375,7 +388,15 @@ impl<'s> Parser<'s> {
                 .iter()
                 .find(|(n, _)| *n == s)
                 .map(|(_, x)| *x)
-                .ok_or_else(|| Bad::Invalid(format!("`{s}` is not {expect}"), "unknown value"))
+                .ok_or_else(|| {
+                    let msg = format!("`{s}` is not {expect}");
+                    match closest(s, options.iter().map(|(n, _)| *n)) {
+                        Some(c) => {
+                            Bad::InvalidHelp(msg, "unknown value", format!("did you mean `{c}`?"))
+                        }
+                        None => Bad::Invalid(msg, "unknown value"),
+                    }
+                })
         })
     }
 
@@ -388,13 +409,19 @@ impl<'s> Parser<'s> {
                     .flat_map(|(_, names)| names.iter())
                     .map(|n| format!("`{n}`"))
                     .collect();
-                Bad::Invalid(
-                    format!(
-                        "unknown TLS policy `{s}`; the policies are exactly {}",
-                        names.join(", ")
-                    ),
-                    "unknown policy",
-                )
+                let msg = format!(
+                    "unknown TLS policy `{s}`; the policies are exactly {}",
+                    names.join(", ")
+                );
+                let all = TlsPolicyName::ALL
+                    .iter()
+                    .flat_map(|(_, names)| names.iter().copied());
+                match closest(s, all) {
+                    Some(c) => {
+                        Bad::InvalidHelp(msg, "unknown policy", format!("did you mean `{c}`?"))
+                    }
+                    None => Bad::Invalid(msg, "unknown policy"),
+                }
             })
         })
     }
@@ -617,22 +644,16 @@ impl<'s> Parser<'s> {
             );
         }
         if !has_https {
-            for (site, named) in sites.iter().zip(&site_names) {
-                if site.redirect_https {
-                    let span = named.as_ref().map_or(0..0, |n| n.span.clone());
-                    self.report(
-                        self.src
-                            .diag(
-                                span,
-                                format!(
-                                    "site `{}` sets `redirect_https`, but no listener speaks https",
-                                    site.name
-                                ),
-                                "this site",
-                            )
-                            .with_help("add a [[listener]] with `protocol = \"https\"`"),
-                    );
-                }
+            for span in std::mem::take(&mut self.redirects) {
+                let d = self
+                    .src
+                    .diag(
+                        span,
+                        "`site.redirect_https` is on, but no listener speaks https",
+                        "redirect to https",
+                    )
+                    .with_help("add a [[listener]] with `protocol = \"https\"`");
+                self.report(d);
             }
         }
         self.check_addresses(&listeners, &listener_spans, &admin);
@@ -702,7 +723,7 @@ impl<'s> Parser<'s> {
                         protocol: ListenerProtocol::Http,
                         http2: true,
                     }],
-                    vec![0..0],
+                    std::iter::once(0..0).collect(),
                 );
             }
             Got::Bad => return (Vec::new(), Vec::new()),
@@ -1250,6 +1271,9 @@ impl<'s> Parser<'s> {
                     .position(|n| n.as_ref().is_some_and(|n| n.name == wanted))
                 {
                     Some(i) => i,
+                    // A pool whose own name is broken was reported already; do not pile a
+                    // second error on each site that may name it.
+                    None if upstreams.iter().any(Option::is_none) => 0,
                     None => {
                         let known: Vec<&str> = upstreams
                             .iter()
@@ -1275,7 +1299,15 @@ impl<'s> Parser<'s> {
             }
             None => 0,
         };
-        let redirect_https = self.boolean(t, "redirect_https").or(false);
+        let redirect_https = match self.boolean(t, "redirect_https") {
+            Got::Ok(on, span) => {
+                if on {
+                    self.redirects.push(span);
+                }
+                on
+            }
+            Got::Absent | Got::Bad => false,
+        };
         let preserve_host = self.boolean(t, "preserve_host").or(true);
         let tls_policy = self.tls_policy(t, "tls_policy").ok();
         let hsts = self.sub_table(t, "hsts").map(|h| self.hsts(&h));
@@ -1341,7 +1373,7 @@ fn check_name(s: &str) -> Result<(), String> {
     {
         return Err(format!(
             "character `{}` is not allowed in a name (use a-z, A-Z, 0-9, `_`, `-`, `.`)",
-            c.escape_default()
+            crate::host::show_char(c)
         ));
     }
     Ok(())
@@ -1360,7 +1392,7 @@ fn check_url_path(s: &str) -> Result<(), String> {
     {
         return Err(format!(
             "character `{}` is not allowed in a path",
-            c.escape_default()
+            crate::host::show_char(c)
         ));
     }
     Ok(())
@@ -1551,17 +1583,25 @@ pub(crate) fn closest<'a>(
         return None;
     }
     let limit = (word.chars().count() / 3).max(1);
-    candidates
+    let candidates: Vec<&'a str> = candidates.collect();
+    let lower = word.to_ascii_lowercase();
+    let by_distance = candidates
+        .iter()
         .filter(|c| c.chars().count() <= MAX_LEN)
-        .map(|c| {
-            (
-                levenshtein(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
-                c,
-            )
-        })
+        .map(|c| (levenshtein(&lower, &c.to_ascii_lowercase()), *c))
         .filter(|(dist, _)| *dist <= limit)
         .min_by_key(|(dist, _)| *dist)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    if by_distance.is_some() {
+        return by_distance;
+    }
+    // A truncated spelling (`tlsv1.3` for `TLSv1.3_2025`) is a likely slip too.
+    if lower.len() >= 3 {
+        return candidates
+            .into_iter()
+            .find(|c| c.to_ascii_lowercase().starts_with(&lower));
+    }
+    None
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -1701,6 +1741,10 @@ mod tests {
         );
         assert_eq!(closest("zzz", c.iter().copied()), None);
         assert_eq!(levenshtein("kitten", "sitting"), 3);
+        let p = ["TLSv1.2_2021", "TLSv1.3_2025", "ism"];
+        assert_eq!(closest("tlsv1.3", p.iter().copied()), Some("TLSv1.3_2025"));
+        assert_eq!(closest("ISM", p.iter().copied()), Some("ism"));
+        assert_eq!(closest("modern", p.iter().copied()), None);
     }
 
     #[test]

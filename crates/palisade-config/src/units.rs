@@ -45,6 +45,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is not a duration; {HINT}"));
     }
     let Some(&(_, millis)) = DURATION_UNITS.iter().find(|(u, _)| *u == unit) else {
+        if unit.starts_with(['.', ',']) {
+            return Err(format!(
+                "`{text}`: durations are whole numbers; use a smaller unit (\"1500ms\", not \"1.5s\")"
+            ));
+        }
+        if unit.starts_with(char::is_whitespace) {
+            return Err(format!(
+                "`{text}`: no space between the number and the unit; {HINT}"
+            ));
+        }
         if unit.is_empty() {
             return Err(format!("duration `{text}` has no unit; {HINT}"));
         }
@@ -99,7 +109,7 @@ pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     for (unit, m) in DURATION_UNITS.iter().rev() {
         let m = u128::from(*m);
-        if ms != 0 && ms % m == 0 {
+        if ms != 0 && ms.is_multiple_of(m) {
             return format!("{}{unit}", ms / m);
         }
     }
@@ -109,7 +119,7 @@ pub fn format_duration(d: Duration) -> String {
 /// Render a size in the largest binary unit that divides it exactly (`"64KiB"`, `"1000B"`).
 pub fn format_size(bytes: u64) -> String {
     for (unit, m) in SIZE_UNITS.iter().rev().take(4) {
-        if bytes != 0 && bytes % m == 0 {
+        if bytes != 0 && bytes.is_multiple_of(*m) {
             return format!("{}{unit}", bytes / m);
         }
     }

@@ -4,6 +4,8 @@
 //! `PALISADE_BLESS=1 cargo test -p palisade-config` rewrites the `.expected` files and the
 //! generated section of `docs/CONFIG.md`.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::net::SocketAddr;
@@ -387,7 +389,9 @@ fn registry_defaults_equal_leaving_the_key_out() {
     parse_normalized(&base).unwrap_or_else(|d| panic!("base config invalid:\n{d}\n{base}"));
     let mut checked = 0;
     for k in KEYS {
-        let KeyDefault::Value(v) = k.default else { continue };
+        let KeyDefault::Value(v) = k.default else {
+            continue;
+        };
         if is_table_key(k) {
             continue;
         }
@@ -415,7 +419,11 @@ fn registry_defaults_equal_leaving_the_key_out() {
             .unwrap_or_else(|d| panic!("{}: config without it rejected:\n{d}", k.path));
         let got = parse_normalized(&render(&with))
             .unwrap_or_else(|d| panic!("{} = {v} rejected:\n{d}", k.path));
-        assert_eq!(got, want, "{}: explicit default {v} differs from leaving it out", k.path);
+        assert_eq!(
+            got, want,
+            "{}: explicit default {v} differs from leaving it out",
+            k.path
+        );
         checked += 1;
     }
     assert!(checked > 40, "only {checked} defaults checked");
@@ -536,7 +544,7 @@ fn generated_key_reference_in_docs_is_current() {
         .expect("end marker")
         + inner_start;
     let want = format!("\n{}", registry::reference_markdown());
-    if &text[inner_start..end] == want {
+    if text[inner_start..end] == want {
         return;
     }
     if bless() {
