@@ -42,7 +42,7 @@ pub use inspect::{
     Inspector, Interruption, NoopInspector, Outcome, Phase, RequestContext, Verdict,
 };
 
-use metrics::Metrics;
+pub use metrics::{Metrics, names as metric_names};
 use runtime::Runtime;
 use server::Control;
 
@@ -90,6 +90,7 @@ impl Gateway {
     ) -> Result<Gateway, ProxyError> {
         let metrics = Metrics::new();
         let runtime = Runtime::build(config, None, &metrics)?;
+        metrics.loaded();
         let listener_configs = runtime.config.listeners.clone();
         let admin_address = runtime.config.admin.address;
         let max_connections = runtime.config.limits.max_connections;
@@ -168,6 +169,12 @@ impl Gateway {
     }
 
     /// The bound admin address.
+    /// The gateway's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// The admin listener's bound address.
     pub fn admin_addr(&self) -> SocketAddr {
         self.admin
     }

@@ -212,8 +212,12 @@ impl Metrics {
         SiteMetrics { requests, duration }
     }
 
-    /// The open-connections gauge of a listener.
+    /// The open-connections gauge of a listener. Also makes the listener's handshake-failure
+    /// series visible (at 0) from the start.
     pub(crate) fn connections(&self, listener: &str) -> Gauge {
+        let _ = self.handshake_failures.get_or_create(&ListenerLabels {
+            listener: listener.to_owned(),
+        });
         self.connections
             .get_or_create(&ListenerLabels {
                 listener: listener.to_owned(),
@@ -253,7 +257,6 @@ impl Metrics {
     pub(crate) fn loaded(&self) {
         self.last_reload.set(unix_seconds(SystemTime::now()));
     }
-
 }
 
 pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
@@ -345,7 +348,10 @@ impl Collector for Snapshot {
                 MetricType::Gauge,
             )?;
             for t in &self.targets {
-                let labels = [("upstream", t.upstream.as_str()), ("target", t.target.as_str())];
+                let labels = [
+                    ("upstream", t.upstream.as_str()),
+                    ("target", t.target.as_str()),
+                ];
                 family
                     .encode_family(&labels)?
                     .encode_gauge(&i64::from(t.healthy))?;
@@ -400,7 +406,11 @@ mod tests {
     fn every_name_is_exported() {
         let metrics = Metrics::new();
         let site = metrics.site("shop");
-        site.record(&Method::GET, Some(StatusCode::OK), Duration::from_millis(10));
+        site.record(
+            &Method::GET,
+            Some(StatusCode::OK),
+            Duration::from_millis(10),
+        );
         site.record(
             &Method::from_bytes(b"BREW").unwrap(),
             Some(StatusCode::from_u16(599).unwrap()),

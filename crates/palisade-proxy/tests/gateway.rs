@@ -1,0 +1,518 @@
+//! End-to-end tests of the gateway: real sockets on 127.0.0.1, an in-process `Gateway` in
+//! front of the testkit `Origin`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use palisade_config::Config;
+use palisade_proxy::{Gateway, Inspector, NoopInspector, Outcome, RequestContext, Verdict};
+use palisade_testkit::Origin;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Longest wait for anything in these tests.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn config_text(dir: &Path, upstream: &str, extra: &str) -> String {
+    format!(
+        r#"
+data_dir = "{dir}"
+trusted_proxies = ["10.0.0.0/8"]
+
+[admin]
+listen = "127.0.0.1:0"
+
+[reload]
+watch = false
+
+[limits]
+max_request_body = "2MiB"
+inspect_body = "64KiB"
+
+[[listener]]
+name = "web"
+address = "127.0.0.1:0"
+
+{upstream}
+
+[[site]]
+name = "app"
+hosts = ["*"]
+upstream = "app"
+{extra}
+"#,
+        dir = dir.display()
+    )
+}
+
+fn upstream(targets: &[String]) -> String {
+    let list: Vec<String> = targets.iter().map(|t| format!("{t:?}")).collect();
+    format!(
+        "[[upstream]]\nname = \"app\"\ntargets = [{}]\n",
+        list.join(", ")
+    )
+}
+
+fn parse(text: &str, dir: &Path) -> Config {
+    match palisade_config::parse_str("test.toml", text, dir) {
+        Ok(config) => config,
+        Err(d) => panic!("config rejected:\n{d}\n{text}"),
+    }
+}
+
+struct Harness {
+    gateway: Gateway,
+    origin: Origin,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start(extra: &str, inspector: Arc<dyn Inspector>) -> Harness {
+        let origin = Origin::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let text = config_text(dir.path(), &upstream(&[origin.url()]), extra);
+        let gateway = Gateway::start(parse(&text, dir.path()), inspector)
+            .await
+            .unwrap();
+        let addr = gateway.listener_addrs()[0].1;
+        Harness {
+            gateway,
+            origin,
+            addr,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn stop(self) {
+        self.gateway.shutdown(Duration::from_secs(5)).await;
+        self.origin.shutdown().await;
+    }
+}
+
+fn h1_client() -> Client<HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+fn h2c_client() -> Client<HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+async fn send(client: &Client<HttpConnector, Full<Bytes>>, req: Request<Full<Bytes>>) -> Reply {
+    let resp = tokio::time::timeout(WAIT, client.request(req))
+        .await
+        .expect("response in time")
+        .expect("response");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(url: &str) -> Request<Full<Bytes>> {
+    Request::get(url).body(Full::default()).unwrap()
+}
+
+/// Writes `raw` on a fresh connection and reads until the server closes it (or `WAIT`).
+async fn raw(addr: SocketAddr, raw: &[u8]) -> String {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn status_of(response: &str) -> Option<u16> {
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+async fn metrics_text(gateway: &Gateway) -> String {
+    let url = format!("http://{}/metrics", gateway.admin_addr());
+    let reply = send(&h1_client(), get(&url)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    String::from_utf8(reply.body.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn http1_get_and_post_pass_through() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    let client = h1_client();
+    let reply = send(&client, get(&h.url("/echo?x=1"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.json();
+    assert_eq!(doc["method"], "GET");
+    assert_eq!(doc["path"], "/echo?x=1");
+    let id = reply.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(doc["headers"]["x-request-id"], id.as_str());
+    assert_eq!(doc["headers"]["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(doc["headers"]["x-forwarded-proto"], "http");
+
+    let body = vec![7u8; 300_000];
+    let req = Request::post(h.url("/upload"))
+        .body(Full::new(Bytes::from(body.clone())))
+        .unwrap();
+    let reply = send(&client, req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.json();
+    assert_eq!(doc["body_len"], 300_000);
+    use sha2::Digest;
+    assert_eq!(doc["body_sha256"], hex(&sha2::Sha256::digest(&body)));
+
+    let reply = send(&client, get(&h.url("/status/503"))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    h.stop().await;
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn h2c_prior_knowledge() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    let client = h2c_client();
+    for _ in 0..3 {
+        let reply = send(&client, get(&h.url("/echo"))).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let doc = reply.json();
+        assert_eq!(doc["method"], "GET");
+        assert!(doc["headers"]["x-request-id"].is_string());
+    }
+    h.stop().await;
+}
+
+/// Each shape must be refused with 400 before anything reaches the origin.
+#[tokio::test]
+async fn smuggling_shapes_are_refused_before_the_origin() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    let cases: &[(&str, &[u8])] = &[
+        ("CL+TE", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        ("TE+CL", b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
+        ("duplicate CL equal", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
+        ("duplicate CL differ", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
+        ("CL +5", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: +5\r\n\r\nhello"),
+        ("CL 5,5", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5,5\r\n\r\nhello"),
+        ("CL space inside", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5 5\r\n\r\nhello"),
+        ("CL trailing space", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5 \r\n\r\nhello"),
+        ("CL two leading spaces", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length:  5\r\n\r\nhello"),
+        ("CL hex", b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0x5\r\n\r\nhello"),
+        ("TE chunked, identity", b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
+        ("TE xchunked", b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
+        ("TE identity", b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: identity\r\n\r\n"),
+        ("TE chunked twice", b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        ("TE on HTTP/1.0", b"POST / HTTP/1.0\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        ("obs-fold", b"GET / HTTP/1.1\r\nHost: a.test\r\nX-A: 1\r\n  folded\r\n\r\n"),
+        ("bare CR in value", b"GET / HTTP/1.1\r\nHost: a.test\r\nX-A: 1\r2\r\n\r\n"),
+        ("NUL in value", b"GET / HTTP/1.1\r\nHost: a.test\r\nX-A: 1\x002\r\n\r\n"),
+        ("missing Host on 1.1", b"GET / HTTP/1.1\r\nX-A: 1\r\n\r\n"),
+        ("duplicate Host", b"GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n"),
+        ("absolute-form other host", b"GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n"),
+        ("space before colon", b"GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length : 5\r\n\r\nhello"),
+    ];
+    for (shape, bytes) in cases {
+        let before = h.origin.requests();
+        let response = raw(h.addr, bytes).await;
+        assert_eq!(status_of(&response), Some(400), "{shape}: {response:?}");
+        assert_eq!(h.origin.requests(), before, "{shape}: reached the origin");
+    }
+    // A smuggled second request behind a refused one never runs either.
+    let before = h.origin.requests();
+    let response = raw(
+        h.addr,
+        b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status_of(&response), Some(400), "{response:?}");
+    assert!(!response.contains("smuggled"));
+    assert_eq!(h.origin.requests(), before);
+
+    // A well-formed request still works on the same gateway, pipelined too.
+    let response = raw(
+        h.addr,
+        b"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(response.matches("HTTP/1.1 200 OK").count(), 2, "{response}");
+    h.stop().await;
+}
+
+/// Denies requests carrying `x-attack`, and bodies containing `EVIL`.
+#[derive(Default)]
+struct Denier {
+    logged: AtomicUsize,
+    last_status: std::sync::Mutex<Option<StatusCode>>,
+}
+
+impl Inspector for Denier {
+    fn request_headers(&self, tx: &mut RequestContext) -> Verdict {
+        if tx.headers.contains_key("x-attack") {
+            return Verdict::Deny {
+                status: StatusCode::FORBIDDEN,
+                reason: "x-attack header".into(),
+            };
+        }
+        Verdict::Continue
+    }
+
+    fn wants_request_body(&self, tx: &RequestContext) -> bool {
+        tx.method == Method::POST
+    }
+
+    fn request_body(&self, _tx: &mut RequestContext, body: &[u8], _complete: bool) -> Verdict {
+        if body.windows(4).any(|w| w == b"EVIL") {
+            return Verdict::Deny {
+                status: StatusCode::FORBIDDEN,
+                reason: "evil body".into(),
+            };
+        }
+        Verdict::Continue
+    }
+
+    fn response_headers(&self, _: &mut RequestContext, _: StatusCode, _: &HeaderMap) -> Verdict {
+        Verdict::Continue
+    }
+
+    fn wants_response_body(&self, _tx: &RequestContext) -> bool {
+        false
+    }
+
+    fn response_body(&self, _: &mut RequestContext, _: &[u8], _: bool) -> Verdict {
+        Verdict::Continue
+    }
+
+    fn logging(&self, _tx: &mut RequestContext, outcome: &Outcome) {
+        *self.last_status.lock().unwrap() = outcome.status;
+        self.logged.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn inspector_denies_on_header_and_body_before_the_origin() {
+    let denier = Arc::new(Denier::default());
+    let h = Harness::start("", denier.clone()).await;
+    let client = h1_client();
+
+    let req = Request::get(h.url("/echo"))
+        .header("x-attack", "1")
+        .body(Full::default())
+        .unwrap();
+    let reply = send(&client, req).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(&reply.body[..], b"403 Forbidden\n");
+    assert!(reply.headers.contains_key("x-request-id"));
+    assert_eq!(h.origin.requests(), 0);
+
+    // 1 MB body with the marker near its start: inspected from the buffered prefix.
+    let mut body = vec![b'a'; 1_000_000];
+    body[10..14].copy_from_slice(b"EVIL");
+    let req = Request::post(h.url("/upload"))
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let reply = send(&client, req).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(h.origin.requests(), 0);
+
+    // A clean 1 MB body passes, beyond the inspection limit, intact.
+    let body = vec![b'a'; 1_000_000];
+    let req = Request::post(h.url("/upload"))
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let reply = send(&client, req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["body_len"], 1_000_000);
+    assert_eq!(h.origin.requests(), 1);
+
+    // Phase 5 ran for all three (also after the denials).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(denier.logged.load(Ordering::SeqCst), 3);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    // Declared up front.
+    let response = raw(
+        h.addr,
+        b"POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3000000\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status_of(&response), Some(413), "{response:?}");
+    assert_eq!(h.origin.requests(), 0);
+
+    // Chunked, counted while streaming.
+    let mut req =
+        b"POST /upload HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let chunk = vec![b'x'; 65536];
+    for _ in 0..40 {
+        req.extend_from_slice(b"10000\r\n");
+        req.extend_from_slice(&chunk);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    let response = raw(h.addr, &req).await;
+    assert_eq!(
+        status_of(&response),
+        Some(413),
+        "{}",
+        &response[..response.len().min(200)]
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn forwarded_for_from_trusted_and_untrusted_peers() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    // 127.0.0.1 is not in trusted_proxies (10.0.0.0/8): the client's list is kept but the
+    // request id it sent is replaced, and the peer is appended.
+    let req = Request::get(h.url("/echo"))
+        .header("x-forwarded-for", "1.2.3.4")
+        .header("x-request-id", "client-chosen")
+        .header("x-forwarded-proto", "https")
+        .body(Full::default())
+        .unwrap();
+    let reply = send(&h1_client(), req).await;
+    let doc = reply.json();
+    assert_eq!(doc["headers"]["x-forwarded-for"], "1.2.3.4, 127.0.0.1");
+    assert_eq!(doc["headers"]["x-forwarded-proto"], "http");
+    assert_ne!(doc["headers"]["x-request-id"], "client-chosen");
+    h.stop().await;
+
+    // Now trust loopback.
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = config_text(dir.path(), &upstream(&[origin.url()]), "")
+        .replace("[\"10.0.0.0/8\"]", "[\"127.0.0.0/8\"]");
+    let gateway = Gateway::start(parse(&text, dir.path()), Arc::new(NoopInspector))
+        .await
+        .unwrap();
+    let addr = gateway.listener_addrs()[0].1;
+    let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let req = Request::get(format!("http://{addr}/echo"))
+        .header("x-forwarded-for", "1.2.3.4")
+        .header("x-request-id", "client-chosen")
+        .header("x-forwarded-proto", "https")
+        .header("traceparent", trace)
+        .header("tracestate", "k=v")
+        .body(Full::default())
+        .unwrap();
+    let reply = send(&h1_client(), req).await;
+    assert_eq!(reply.headers["x-request-id"], "client-chosen");
+    let doc = reply.json();
+    assert_eq!(doc["headers"]["x-forwarded-for"], "1.2.3.4, 127.0.0.1");
+    assert_eq!(doc["headers"]["x-forwarded-proto"], "https");
+    assert_eq!(doc["headers"]["x-request-id"], "client-chosen");
+    let out = doc["headers"]["traceparent"].as_str().unwrap();
+    assert!(
+        out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{out}"
+    );
+    assert_ne!(out, trace);
+    assert!(out.ends_with("-01"));
+    assert_eq!(doc["headers"]["tracestate"], "k=v");
+    gateway.shutdown(Duration::from_secs(5)).await;
+    origin.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_route_is_404_and_metrics_have_every_name() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = config_text(dir.path(), &upstream(&[origin.url()]), "")
+        .replace("hosts = [\"*\"]", "hosts = [\"shop.test\"]");
+    let gateway = Gateway::start(parse(&text, dir.path()), Arc::new(NoopInspector))
+        .await
+        .unwrap();
+    let addr = gateway.listener_addrs()[0].1;
+    let response = raw(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status_of(&response), Some(404), "{response}");
+    let response = raw(
+        addr,
+        b"GET /echo HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status_of(&response), Some(200), "{response}");
+    assert_eq!(origin.requests(), 1);
+
+    let text = metrics_text(&gateway).await;
+    for needle in [
+        "palisade_http_requests_total{site=\"app\",status_class=\"2xx\",method=\"GET\"} 1",
+        "palisade_http_requests_total{site=\"-\",status_class=\"4xx\",method=\"GET\"} 1",
+        "palisade_http_request_duration_seconds_bucket{",
+        "palisade_upstream_target_healthy{upstream=\"app\",target=\"http://127.0.0.1:",
+        "palisade_config_reloads_total{result=\"success\"} 0",
+        "palisade_config_reloads_total{result=\"failure\"} 0",
+        "palisade_config_last_reload_success_timestamp_seconds",
+        "palisade_connections_active{listener=\"web\"}",
+        // `palisade_tls_handshakes_total` has no series before the first handshake, and
+        // prometheus-client prints no TYPE line for an empty family.
+        "# TYPE palisade_tls_handshake_failures counter",
+        "# TYPE palisade_tls_certificate_expiry_timestamp_seconds gauge",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let health = send(
+        &h1_client(),
+        get(&format!("http://{}/healthz", gateway.admin_addr())),
+    )
+    .await;
+    assert_eq!(health.status, StatusCode::OK);
+    let ready = send(
+        &h1_client(),
+        get(&format!("http://{}/readyz", gateway.admin_addr())),
+    )
+    .await;
+    assert_eq!(ready.status, StatusCode::OK);
+    gateway.record_reload_failure();
+    assert!(
+        metrics_text(&gateway)
+            .await
+            .contains("palisade_config_reloads_total{result=\"failure\"} 1")
+    );
+    gateway.shutdown(Duration::from_secs(5)).await;
+    origin.shutdown().await;
+}
