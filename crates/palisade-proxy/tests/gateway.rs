@@ -516,3 +516,392 @@ async fn no_route_is_404_and_metrics_have_every_name() {
     gateway.shutdown(Duration::from_secs(5)).await;
     origin.shutdown().await;
 }
+
+#[tokio::test]
+async fn reload_under_load_fails_no_request() {
+    let a = Origin::start().await;
+    let b = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_a = parse(
+        &config_text(dir.path(), &upstream(&[a.url()]), ""),
+        dir.path(),
+    );
+    let cfg_b = parse(
+        &config_text(dir.path(), &upstream(&[b.url()]), ""),
+        dir.path(),
+    );
+    let gateway = Gateway::start(cfg_a.clone(), Arc::new(NoopInspector))
+        .await
+        .unwrap();
+    let url = format!("http://{}/echo", gateway.listener_addrs()[0].1);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for i in 0..4 {
+        let url = url.clone();
+        let stop = stop.clone();
+        clients.push(tokio::spawn(async move {
+            let client = if i % 2 == 0 {
+                h1_client()
+            } else {
+                h2c_client()
+            };
+            let mut statuses = Vec::new();
+            // Bounded: at most 5000 requests per client.
+            for _ in 0..5000 {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                statuses.push(send(&client, get(&url)).await.status);
+            }
+            statuses
+        }));
+    }
+    for round in 0..6 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let next = if round % 2 == 0 { &cfg_b } else { &cfg_a };
+        gateway.reload(next.clone()).await.unwrap();
+    }
+    gateway.reload(cfg_b.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut total = 0;
+    for c in clients {
+        let statuses = c.await.unwrap();
+        total += statuses.len();
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::OK),
+            "{statuses:?}"
+        );
+    }
+    assert!(total > 0);
+    assert!(a.requests() > 0 && b.requests() > 0, "both targets served");
+    let (before_a, before_b) = (a.requests(), b.requests());
+    let reply = send(&h1_client(), get(&url)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!((a.requests(), b.requests()), (before_a, before_b + 1));
+    let text = metrics_text(&gateway).await;
+    assert!(
+        text.contains("palisade_config_reloads_total{result=\"success\"} 7"),
+        "{text}"
+    );
+    gateway.shutdown(Duration::from_secs(5)).await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn invalid_reload_keeps_the_old_config() {
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    let other = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = parse(
+        &config_text(dir.path(), &upstream(&[other.url()]), ""),
+        dir.path(),
+    );
+    bad.tls
+        .certificates
+        .push(palisade_config::CertificateSource {
+            cert_file: dir.path().join("does-not-exist.pem"),
+            key_file: dir.path().join("does-not-exist.key"),
+        });
+    assert!(h.gateway.reload(bad).await.is_err());
+    let reply = send(&h1_client(), get(&h.url("/echo"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(h.origin.requests(), 1);
+    assert_eq!(other.requests(), 0);
+    let text = metrics_text(&h.gateway).await;
+    assert!(
+        text.contains("palisade_config_reloads_total{result=\"failure\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("palisade_config_reloads_total{result=\"success\"} 0"),
+        "{text}"
+    );
+    other.shutdown().await;
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn websocket_echo_through_the_proxy() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let h = Harness::start("", Arc::new(NoopInspector)).await;
+    let (mut ws, resp) = tokio::time::timeout(
+        WAIT,
+        tokio_tungstenite::connect_async(format!("ws://{}/ws", h.addr)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SWITCHING_PROTOCOLS);
+    for text in ["hello", "second message"] {
+        ws.send(Message::text(text)).await.unwrap();
+        let echoed = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(echoed.into_text().unwrap().as_str(), text);
+    }
+    ws.close(None).await.unwrap();
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn unhealthy_target_is_ejected_and_recovers() {
+    let a = Origin::start().await;
+    let b = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = format!(
+        "{}health_check = {{ path = \"/healthz\", interval = \"100ms\", timeout = \"100ms\", healthy_threshold = 1, unhealthy_threshold = 1 }}\n",
+        upstream(&[a.url(), b.url()])
+    );
+    let gateway = Gateway::start(
+        parse(&config_text(dir.path(), &up, ""), dir.path()),
+        Arc::new(NoopInspector),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}/echo", gateway.listener_addrs()[0].1);
+    let client = h1_client();
+    a.set_healthy(false);
+    // Wait (bounded) until the checker has seen it.
+    let mut ejected = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if metrics_text(&gateway).await.contains(&format!(
+            "palisade_upstream_target_healthy{{upstream=\"app\",target=\"{}\"}} 0",
+            a.url()
+        )) {
+            ejected = true;
+            break;
+        }
+    }
+    assert!(ejected, "target never marked unhealthy");
+    let before = a.requests();
+    for _ in 0..10 {
+        assert_eq!(send(&client, get(&url)).await.status, StatusCode::OK);
+    }
+    assert_eq!(a.requests(), before, "unhealthy target got traffic");
+    a.set_healthy(true);
+    let mut recovered = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(send(&client, get(&url)).await.status, StatusCode::OK);
+        if a.requests() > before {
+            recovered = true;
+            break;
+        }
+    }
+    assert!(recovered, "target never took traffic again");
+    gateway.shutdown(Duration::from_secs(5)).await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn streams_20_mb_both_ways() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        config_text(dir.path(), &upstream(&[origin.url()]), "").replace("\"2MiB\"", "\"64MiB\"");
+    let gateway = Gateway::start(parse(&text, dir.path()), Arc::new(NoopInspector))
+        .await
+        .unwrap();
+    let addr = gateway.listener_addrs()[0].1;
+    let client = h1_client();
+    let reply = send(&client, get(&format!("http://{addr}/download/20000000"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body.len(), 20_000_000);
+    let body = Bytes::from(vec![3u8; 20_000_000]);
+    let req = Request::post(format!("http://{addr}/upload"))
+        .body(Full::new(body))
+        .unwrap();
+    let reply = send(&client, req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["body_len"], 20_000_000);
+    gateway.shutdown(Duration::from_secs(5)).await;
+    origin.shutdown().await;
+}
+
+mod tls {
+    use super::*;
+    use rustls_pki_types::ServerName;
+    use std::io::Write as _;
+
+    struct Pki {
+        ca_pem: String,
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+    }
+
+    fn pki(dir: &Path) -> Pki {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        let cert = dir.join("leaf.pem");
+        let key = dir.join("leaf.key");
+        std::fs::File::create(&cert)
+            .unwrap()
+            .write_all(leaf.pem().as_bytes())
+            .unwrap();
+        std::fs::File::create(&key)
+            .unwrap()
+            .write_all(leaf_key.serialize_pem().as_bytes())
+            .unwrap();
+        Pki {
+            ca_pem: ca_cert.pem(),
+            cert,
+            key,
+        }
+    }
+
+    fn client_config(ca_pem: &str, alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
+        use rustls_pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for der in rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+            roots.add(der.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        Arc::new(config)
+    }
+
+    async fn connect(
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+    ) -> tokio_rustls::client::TlsStream<TcpStream> {
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        tokio_rustls::TlsConnector::from(config)
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn http2_over_tls_with_redirect_and_hsts() {
+        let origin = Origin::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let pki = pki(dir.path());
+        let text = config_text(
+            dir.path(),
+            &upstream(&[origin.url()]),
+            "redirect_https = true\nhsts = { max_age = \"365d\", include_subdomains = true }\n",
+        )
+        .replace(
+            "[[listener]]\nname = \"web\"\naddress = \"127.0.0.1:0\"\n",
+            &format!(
+                "[[listener]]\nname = \"web\"\naddress = \"127.0.0.1:0\"\n\n[[listener]]\nname = \"tls\"\naddress = \"127.0.0.1:0\"\nprotocol = \"https\"\n\n[[tls.certificate]]\ncert = {:?}\nkey = {:?}\n",
+                pki.cert.display().to_string(),
+                pki.key.display().to_string()
+            ),
+        );
+        let gateway = Gateway::start(parse(&text, dir.path()), Arc::new(NoopInspector))
+            .await
+            .unwrap();
+        let addrs = gateway.listener_addrs();
+        let plain = addrs[0].1;
+        let tls = addrs[1].1;
+
+        // Plain HTTP is redirected to the HTTPS listener.
+        let response = raw(
+            plain,
+            b"GET /a?b=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        assert_eq!(status_of(&response), Some(308), "{response}");
+        let location = format!("location: https://localhost:{}/a?b=1", tls.port());
+        assert!(
+            response.to_ascii_lowercase().contains(&location),
+            "{response}"
+        );
+        assert_eq!(origin.requests(), 0);
+
+        // HTTP/2 over TLS, negotiated by ALPN.
+        let stream = connect(tls, client_config(&pki.ca_pem, &[b"h2"])).await;
+        assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(
+            TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(stream),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        for _ in 0..2 {
+            let req = Request::get("https://localhost/echo")
+                .body(Full::<Bytes>::default())
+                .unwrap();
+            let resp = sender.send_request(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(resp.version(), http::Version::HTTP_2);
+            assert_eq!(
+                resp.headers()["strict-transport-security"],
+                "max-age=31536000; includeSubDomains"
+            );
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(doc["headers"]["x-forwarded-proto"], "https");
+        }
+        drop(sender);
+
+        // HTTP/1.1 over TLS too.
+        let mut stream = connect(tls, client_config(&pki.ca_pem, &[b"http/1.1"])).await;
+        stream
+            .write_all(b"GET /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Bounded: the answer is small; stop at 1 MiB or when the server closes.
+        while out.len() < 1 << 20 {
+            match tokio::time::timeout(WAIT, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+        assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200 OK"));
+
+        // A handshake that fails (client does not trust the CA).
+        let tcp = TcpStream::connect(tls).await.unwrap();
+        let other_dir = dir.path().join("other");
+        std::fs::create_dir(&other_dir).unwrap();
+        let untrusted = client_config(&self::pki(&other_dir).ca_pem, &[b"h2"]);
+        let _ = tokio_rustls::TlsConnector::from(untrusted)
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await;
+
+        let mut text = String::new();
+        for _ in 0..50 {
+            text = metrics_text(&gateway).await;
+            if text.contains("palisade_tls_handshake_failures_total{listener=\"tls\"} 1") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            text.contains("palisade_tls_handshakes_total{listener=\"tls\",version=\"TLSv1.3\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("palisade_tls_handshake_failures_total{listener=\"tls\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("palisade_tls_certificate_expiry_timestamp_seconds{cert="),
+            "{text}"
+        );
+        gateway.shutdown(Duration::from_secs(5)).await;
+        origin.shutdown().await;
+    }
+}
