@@ -32,7 +32,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use palisade_config::{Config, ListenerProtocol};
-use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -109,7 +108,7 @@ impl Gateway {
             stop: CancellationToken::new(),
             hard: CancellationToken::new(),
             tracker: TaskTracker::new(),
-            limit: Arc::new(Semaphore::new(max_connections.max(1))),
+            max_connections,
         };
         let mut listeners = Vec::with_capacity(bound.len());
         let mut tasks = Vec::new();

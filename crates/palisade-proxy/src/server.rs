@@ -46,7 +46,8 @@ pub(crate) struct Control {
     pub(crate) stop: CancellationToken,
     pub(crate) hard: CancellationToken,
     pub(crate) tracker: TaskTracker,
-    pub(crate) limit: Arc<Semaphore>,
+    /// `limits.max_connections` at start: each listener gets its own semaphore of this size.
+    pub(crate) max_connections: usize,
 }
 
 /// Requests in flight on a connection, and when the last one ended.
@@ -113,10 +114,12 @@ pub(crate) async fn accept_loop(
     ctl: Control,
 ) {
     let config = Arc::new(config);
+    // Per listener, as documented for `limits.max_connections`.
+    let limit = Arc::new(Semaphore::new(ctl.max_connections.max(1)));
     loop {
         let permit = tokio::select! {
             () = ctl.stop.cancelled() => break,
-            permit = Arc::clone(&ctl.limit).acquire_owned() => match permit {
+            permit = Arc::clone(&limit).acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
             },

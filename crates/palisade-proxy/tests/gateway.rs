@@ -905,3 +905,34 @@ mod tls {
         origin.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn idle_keepalive_connections_are_closed() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = config_text(dir.path(), &upstream(&[origin.url()]), "")
+        .replace("[limits]\n", "[limits]\nkeepalive_timeout = \"200ms\"\n");
+    let gateway = Gateway::start(parse(&text, dir.path()), Arc::new(NoopInspector))
+        .await
+        .unwrap();
+    let mut tcp = TcpStream::connect(gateway.listener_addrs()[0].1)
+        .await
+        .unwrap();
+    tcp.write_all(b"GET /echo HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match tokio::time::timeout(WAIT, tcp.read(&mut buf)).await {
+            Ok(Ok(0)) => break true,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Ok(Err(_)) => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200 OK"));
+    assert!(closed, "idle connection left open");
+    gateway.shutdown(Duration::from_secs(5)).await;
+    origin.shutdown().await;
+}
