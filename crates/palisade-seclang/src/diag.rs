@@ -57,18 +57,18 @@ impl fmt::Display for Diagnostic {
         writeln!(f)?;
         if self.file.is_empty() {
             for n in &self.notes {
-                write_note(f, n)?;
+                write_note(f, n, 1)?;
             }
             return Ok(());
         }
+        let width = self.span.line.to_string().len();
         writeln!(
             f,
-            "  --> {}:{}:{}",
-            self.file, self.span.line, self.span.column
+            "{:width$}--> {}:{}:{}",
+            "", self.file, self.span.line, self.span.column
         )?;
         if !self.source_line.is_empty() {
             let (snippet, caret_col) = snippet(&self.source_line, self.span.column as usize);
-            let width = self.span.line.to_string().len();
             writeln!(f, "{:width$} |", "")?;
             writeln!(f, "{} | {}", self.span.line, snippet)?;
             let len = (self.span.end - self.span.start).clamp(1, 40) as usize;
@@ -81,16 +81,16 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         for n in &self.notes {
-            write_note(f, n)?;
+            write_note(f, n, width)?;
         }
         Ok(())
     }
 }
 
-fn write_note(f: &mut fmt::Formatter<'_>, n: &Note) -> fmt::Result {
+fn write_note(f: &mut fmt::Formatter<'_>, n: &Note, width: usize) -> fmt::Result {
     match &n.at {
-        Some(at) => writeln!(f, "  = note: {} at {at}", n.message),
-        None => writeln!(f, "  = note: {}", n.message),
+        Some(at) => writeln!(f, "{:width$} = note: {} at {at}", "", n.message),
+        None => writeln!(f, "{:width$} = note: {}", "", n.message),
     }
 }
 
@@ -102,7 +102,11 @@ fn snippet(line: &str, col: usize) -> (String, usize) {
         .map(|c| if c == '\t' { ' ' } else { c })
         .collect();
     let col0 = col.saturating_sub(1).min(chars.len());
-    let start = col0.saturating_sub(SNIPPET_MAX_CHARS / 4);
+    let start = if chars.len() <= SNIPPET_MAX_CHARS {
+        0
+    } else {
+        col0.saturating_sub(SNIPPET_MAX_CHARS / 4)
+    };
     let end = (start + SNIPPET_MAX_CHARS).min(chars.len());
     let mut s: String = chars[start..end].iter().collect();
     let mut caret = col0 - start;
@@ -160,7 +164,7 @@ mod tests {
         let s = d.to_string();
         assert_eq!(
             s,
-            "error: unknown action `foo` (rule 7)\n  --> a.conf:3:5\n  |\n3 |     foo,bar\n  |     ^^^\n  = note: first defined\n"
+            "error: unknown action `foo` (rule 7)\n --> a.conf:3:5\n  |\n3 |     foo,bar\n  |     ^^^\n  = note: first defined\n"
         );
     }
 
