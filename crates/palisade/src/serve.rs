@@ -105,7 +105,10 @@ async fn serve(config: Config, path: Option<PathBuf>, overrides: Overrides) -> a
     for (name, addr) in gateway.listener_addrs() {
         println!("palisade: listener {name} on {addr}");
     }
-    println!("palisade: admin (metrics, health) on http://{}", gateway.admin_addr());
+    println!(
+        "palisade: admin (metrics, health) on http://{}",
+        gateway.admin_addr()
+    );
     println!("palisade: data folder {}", data_dir.display());
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<&'static str>(8);
@@ -168,8 +171,8 @@ fn watch_file(
     tx: mpsc::Sender<&'static str>,
 ) -> anyhow::Result<notify::RecommendedWatcher> {
     use notify::{EventKind, RecursiveMode, Watcher};
-    let path = std::path::absolute(path)
-        .with_context(|| format!("cannot resolve {}", path.display()))?;
+    let path =
+        std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
     let folder = path
         .parent()
         .map(Path::to_path_buf)

@@ -47,7 +47,10 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     if failed {
-        eprintln!("{}: certificate errors; the config was not accepted", path.display());
+        eprintln!(
+            "{}: certificate errors; the config was not accepted",
+            path.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     print_summary(path, &config);

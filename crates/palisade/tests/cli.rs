@@ -1,6 +1,8 @@
 //! End-to-end tests of the `palisade` binary as a user runs it: a real process, real sockets,
 //! an in-process origin from `palisade-testkit`.
 
+// Reads in these tests are bounded by `take`; the lint cannot see through it.
+#![allow(clippy::disallowed_methods)]
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -47,15 +49,23 @@ impl Served {
         let deadline = Instant::now() + Duration::from_secs(30);
         while listen.is_none() || admin.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).expect("palisade printed no listen address");
+            let line = rx
+                .recv_timeout(left)
+                .expect("palisade printed no listen address");
             if let Some(rest) = line.strip_prefix("palisade: listener ") {
                 let addr = rest.rsplit(' ').next().expect("addr");
                 listen = Some(addr.parse().expect("listener addr"));
-            } else if let Some(rest) = line.strip_prefix("palisade: admin (metrics, health) on http://") {
+            } else if let Some(rest) =
+                line.strip_prefix("palisade: admin (metrics, health) on http://")
+            {
                 admin = Some(rest.trim().parse().expect("admin addr"));
             }
         }
-        Served { child, listen: listen.expect("listen"), admin: admin.expect("admin") }
+        Served {
+            child,
+            listen: listen.expect("listen"),
+            admin: admin.expect("admin"),
+        }
     }
 
     fn pid(&self) -> u32 {
@@ -72,7 +82,8 @@ impl Served {
 
     /// Peak resident set size of the process, in KiB.
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -91,7 +102,9 @@ impl Drop for Served {
 /// Sends one HTTP/1.1 request (Connection: close) and returns (status, head, body).
 fn request(addr: SocketAddr, raw: &str) -> (u16, String, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
     stream.write_all(raw.as_bytes()).expect("write");
     let mut buf = Vec::new();
     stream.take(16 << 20).read_to_end(&mut buf).expect("read");
@@ -99,7 +112,10 @@ fn request(addr: SocketAddr, raw: &str) -> (u16, String, Vec<u8>) {
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
-    request(addr, &format!("GET {path} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n"))
+    request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n"),
+    )
 }
 
 fn parse_response(buf: &[u8]) -> (u16, String, Vec<u8>) {
@@ -141,7 +157,10 @@ fn help_explains_each_command() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for command in ["serve", "validate", "cert", "detect"] {
-        assert!(text.contains(command), "--help does not mention {command}:\n{text}");
+        assert!(
+            text.contains(command),
+            "--help does not mention {command}:\n{text}"
+        );
     }
 }
 
@@ -162,7 +181,10 @@ fn embedded_defaults_serve_traffic_and_metrics() {
 
     let (status, head, body) = get(served.listen, "/echo?x=1");
     assert_eq!(status, 200, "{head}");
-    assert!(head.to_ascii_lowercase().contains("x-request-id:"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("x-request-id:"),
+        "{head}"
+    );
     let echo: serde_json::Value = serde_json::from_slice(&body).expect("echo json");
     assert_eq!(echo["uri"], "/echo?x=1");
     assert_eq!(origin.requests(), 1);
@@ -170,7 +192,10 @@ fn embedded_defaults_serve_traffic_and_metrics() {
     let (status, _, metrics) = get(served.admin, "/metrics");
     assert_eq!(status, 200);
     let metrics = String::from_utf8_lossy(&metrics);
-    assert!(metrics.contains("palisade_http_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains("palisade_http_requests_total"),
+        "{metrics}"
+    );
 }
 
 #[test]
@@ -183,14 +208,27 @@ fn validate_reports_every_error_with_location() {
          [[site]]\nname = \"shop\"\nhosts = [\"shop.test\"]\nupstream = \"ap\"\nredirect_http = true\n",
     )
     .expect("write");
-    let out = Command::new(BIN).arg("validate").arg(&path).output().expect("run");
+    let out = Command::new(BIN)
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     let file = path.display().to_string();
     // Three independent errors, all in one run, each with file:line:col.
-    assert!(err.contains(&format!("{file}:4:")), "balance error missing:\n{err}");
-    assert!(err.contains(&format!("{file}:9:")), "unknown upstream error missing:\n{err}");
-    assert!(err.contains(&format!("{file}:10:")), "unknown key error missing:\n{err}");
+    assert!(
+        err.contains(&format!("{file}:4:")),
+        "balance error missing:\n{err}"
+    );
+    assert!(
+        err.contains(&format!("{file}:9:")),
+        "unknown upstream error missing:\n{err}"
+    );
+    assert!(
+        err.contains(&format!("{file}:10:")),
+        "unknown key error missing:\n{err}"
+    );
 
     let good = dir.path().join("good.toml");
     std::fs::write(
@@ -199,8 +237,16 @@ fn validate_reports_every_error_with_location() {
          [[site]]\nname = \"shop\"\nhosts = [\"shop.test\"]\nupstream = \"app\"\n",
     )
     .expect("write");
-    let out = Command::new(BIN).arg("validate").arg(&good).output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .arg("validate")
+        .arg(&good)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
 }
 
@@ -212,7 +258,11 @@ fn cert_dev_writes_a_certificate_and_key() {
         .arg(dir.path())
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pem = std::fs::read_to_string(dir.path().join("certs/dev-cert.pem")).expect("cert");
     assert!(pem.contains("BEGIN CERTIFICATE"));
     assert!(dir.path().join("certs/dev-key.pem").exists());
@@ -229,7 +279,9 @@ fn streams_100_mb_each_way_with_bounded_memory() {
 
     // Upload: Content-Length framed, written in 64 KiB pieces.
     let mut stream = TcpStream::connect(served.listen).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
     write!(
         stream,
         "POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/octet-stream\r\n\
@@ -251,9 +303,14 @@ fn streams_100_mb_each_way_with_bounded_memory() {
 
     // Download: count bytes without keeping them.
     let mut stream = TcpStream::connect(served.listen).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
-    write!(stream, "GET /download/{SIZE} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
-        .expect("head");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /download/{SIZE} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n"
+    )
+    .expect("head");
     let mut total: u64 = 0;
     let mut piece = vec![0u8; 256 * 1024];
     loop {
@@ -263,10 +320,16 @@ fn streams_100_mb_each_way_with_bounded_memory() {
         }
         total += n as u64;
     }
-    assert!(total > SIZE, "downloaded {total} bytes (head + body), expected more than {SIZE}");
+    assert!(
+        total > SIZE,
+        "downloaded {total} bytes (head + body), expected more than {SIZE}"
+    );
 
     let peak = served.peak_rss_kib();
-    assert!(peak < 96 * 1024, "peak RSS {peak} KiB: the proxy buffered a body");
+    assert!(
+        peak < 96 * 1024,
+        "peak RSS {peak} KiB: the proxy buffered a body"
+    );
 }
 
 /// Reload on file change and on SIGHUP; an invalid file never replaces the running config.
@@ -284,7 +347,10 @@ fn reloads_on_change_and_keeps_serving_on_invalid_config() {
         )
     };
     std::fs::write(&path, config(&first.url())).expect("write");
-    let served = Served::start(&["--config", path.to_str().expect("utf-8 path")], dir.path());
+    let served = Served::start(
+        &["--config", path.to_str().expect("utf-8 path")],
+        dir.path(),
+    );
 
     assert_eq!(get(served.listen, "/").0, 200);
     assert_eq!(first.requests(), 1);
@@ -300,9 +366,11 @@ fn reloads_on_change_and_keeps_serving_on_invalid_config() {
     served.signal("HUP");
     wait_until("the failed reload to be counted", || {
         let (_, _, body) = get(served.admin, "/metrics");
-        String::from_utf8_lossy(&body)
-            .lines()
-            .any(|l| l.starts_with("palisade_config_reloads_total") && l.contains("failure") && !l.ends_with(" 0"))
+        String::from_utf8_lossy(&body).lines().any(|l| {
+            l.starts_with("palisade_config_reloads_total")
+                && l.contains("failure")
+                && !l.ends_with(" 0")
+        })
     });
     let before = second.requests();
     assert_eq!(get(served.listen, "/").0, 200);
@@ -317,7 +385,10 @@ fn reloads_on_change_and_keeps_serving_on_invalid_config() {
             assert!(status.success(), "exit status {status}");
             break;
         }
-        assert!(Instant::now() < deadline, "palisade did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "palisade did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
