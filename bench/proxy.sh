@@ -48,10 +48,11 @@ wait_port() {
   return 1
 }
 
-# CPU ticks (user+system) of a process and all its descendants.
+# CPU ticks (user+system) of a process and its descendant processes (-T: a process's stat
+# already sums its threads; counting threads again would double it).
 tree_ticks() {
   local total=0 pid
-  for pid in $(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || echo "$1"); do
+  for pid in $(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || echo "$1"); do
     if [ -r "/proc/$pid/stat" ]; then
       total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
     fi
@@ -60,7 +61,7 @@ tree_ticks() {
 }
 
 cargo build --release -q -p palisade
-BIN=target/release/palisade
+BIN="${CARGO_TARGET_DIR:-target}/release/palisade"
 
 mkdir -p "$STATE/tmp"
 if [ -n "$NGINX" ]; then
