@@ -22,7 +22,7 @@ registry! {
     EndsWith => "endsWith", R, YES, "Suffix match.";
     Within => "within", R, YES, "The input occurs inside the argument.";
     Eq => "eq", R, YES, "Numeric equality.";
-    Ne => "ne", R, YES, "Numeric inequality.";
+    Ne => "ne", R, no("not implemented by the engine yet"), "Numeric inequality.";
     Gt => "gt", R, YES, "Numeric greater-than.";
     Ge => "ge", R, YES, "Numeric greater-or-equal.";
     Lt => "lt", R, YES, "Numeric less-than.";
@@ -35,9 +35,9 @@ registry! {
     ValidateByteRange => "validateByteRange", R, YES, "Fails when a byte is outside the given ranges.";
     ValidateUrlEncoding => "validateUrlEncoding", N, YES, "Fails on invalid percent-encoding.";
     ValidateUtf8Encoding => "validateUtf8Encoding", N, YES, "Fails on invalid UTF-8.";
-    VerifyCc => "verifyCC", R, YES, "Credit card number detection (regex plus Luhn).";
-    VerifyCpf => "verifyCPF", R, YES, "Brazilian CPF number detection.";
-    VerifySsn => "verifySSN", R, YES, "US social security number detection.";
+    VerifyCc => "verifyCC", R, no("not implemented by the engine yet"), "Credit card number detection (regex plus Luhn).";
+    VerifyCpf => "verifyCPF", R, no("not implemented by the engine yet"), "Brazilian CPF number detection.";
+    VerifySsn => "verifySSN", R, no("not implemented by the engine yet"), "US social security number detection.";
     NoMatch => "noMatch", O, YES, "Never matches.";
     UnconditionalMatch => "unconditionalMatch", O, YES, "Always matches.";
     ValidateDtd => "validateDTD", R, no("XML DTD validation is not supported"), "Validates XML against a DTD.";
