@@ -1,5 +1,5 @@
-//! The WAF engine's pure building blocks: ModSecurity-compatible transformations
-//! (`t:` actions) and operators (`@rx`, `@pm`, ...).
+//! The WAF rule engine and its building blocks: ModSecurity-compatible transformations
+//! (`t:` actions), operators (`@rx`, `@pm`, ...) and the engine that runs rules.
 //!
 //! Everything here works on bytes. There is no I/O, no clock and no async: data files
 //! for `@pmFromFile` / `@ipMatchFromFile` arrive through the [`operators::DataLoader`]
@@ -9,9 +9,12 @@
 //! engine the OWASP CRS regression suite is written against. Where this crate deviates
 //! on purpose the item's documentation says so.
 //!
-//! This crate must not depend on the proxy, on tokio or on the SecLang parser: the
-//! engine maps parsed names onto the registries [`transformations::TRANSFORMATIONS`]
-//! and [`operators::OPERATORS`].
+//! [`engine`] compiles a parsed SecLang rule set (from `palisade-seclang`) into an
+//! immutable [`engine::Engine`] and runs per-request [`engine::Transaction`]s over it,
+//! mapping parsed names onto the registries [`transformations::TRANSFORMATIONS`] and
+//! [`operators::OPERATORS`]. This crate must not depend on the proxy or on tokio.
 
+pub mod crs;
+pub mod engine;
 pub mod operators;
 pub mod transformations;
