@@ -95,6 +95,14 @@ pub const HSTS_MAX_AGE: Duration = Duration::from_secs(365 * 86_400);
 /// Smallest `max_age` the HSTS preload list accepts (1 year).
 pub const HSTS_PRELOAD_MIN_AGE: Duration = Duration::from_secs(365 * 86_400);
 
+/// Bounds of `site.waf.paranoia_level` and `site.waf.detection_paranoia_level` (the CRS
+/// paranoia levels).
+pub const PARANOIA_LEVEL_RANGE: (u8, u8) = (1, 4);
+/// Bounds of `site.waf.inbound_threshold` and `site.waf.outbound_threshold`.
+pub const ANOMALY_THRESHOLD_RANGE: (u32, u32) = (1, 10_000);
+/// Most files in one of `site.waf.rules_before` and `site.waf.rules`.
+pub const MAX_RULE_FILES: usize = 256;
+
 /// Longest value of a timeout-like duration (`limits.*_timeout`, `shutdown_grace`, upstream
 /// timeouts, health-check timings, ejection): 1 day.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);

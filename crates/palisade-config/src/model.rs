@@ -35,6 +35,68 @@ pub struct Config {
     pub upstreams: Vec<Upstream>,
     /// Sites, in file order. Routing picks the most specific match, not the first.
     pub sites: Vec<Site>,
+    /// Settings shared by every site's web application firewall.
+    pub waf: WafGlobal,
+}
+
+/// The top-level `[waf]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WafGlobal {
+    /// The OWASP CRS checkout (holds `rules/`). `None`: `PALISADE_CRS_DIR`, then
+    /// `<data_dir>/crs` (where `palisade rules fetch-crs` puts it), then `../shared/crs`.
+    pub crs_dir: Option<PathBuf>,
+    /// A ModSecurity-style error log file (one line per logged rule match, as go-ftw and
+    /// log tooling expect). `None`: matches go to the structured log only.
+    pub error_log: Option<PathBuf>,
+}
+
+/// What a site's WAF does with a request that its rules flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WafMode {
+    /// No inspection.
+    Off,
+    /// Inspect and log; never block (`SecRuleEngine DetectionOnly`).
+    Detect,
+    /// Inspect, log and block (`SecRuleEngine On`).
+    Block,
+}
+
+/// A site's `[site.waf]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteWaf {
+    /// Off, detect or block. Default block.
+    pub mode: WafMode,
+    /// Load the OWASP Core Rule Set. Default true.
+    pub crs: bool,
+    /// CRS blocking paranoia level, 1 to 4. Default 1.
+    pub paranoia_level: u8,
+    /// CRS detection paranoia level (≥ paranoia_level, ≤ 4): rules above the blocking
+    /// level log without scoring toward a block. Default: the paranoia level.
+    pub detection_paranoia_level: Option<u8>,
+    /// Inbound anomaly score that blocks. Default 5 (CRS's).
+    pub inbound_threshold: u32,
+    /// Outbound anomaly score that blocks. Default 4 (CRS's).
+    pub outbound_threshold: u32,
+    /// SecLang files loaded before `crs-setup.conf` (settings the CRS setup reads).
+    pub rules_before: Vec<PathBuf>,
+    /// SecLang files loaded after CRS: custom rules and exclusions
+    /// (`SecRuleRemoveById`, `SecRuleUpdateTargetById`, ...).
+    pub rules: Vec<PathBuf>,
+}
+
+impl Default for SiteWaf {
+    fn default() -> Self {
+        SiteWaf {
+            mode: WafMode::Block,
+            crs: true,
+            paranoia_level: 1,
+            detection_paranoia_level: None,
+            inbound_threshold: 5,
+            outbound_threshold: 4,
+            rules_before: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
 }
 
 /// One data-plane listener.
@@ -289,6 +351,8 @@ pub struct Site {
     pub tls_policy: Option<TlsPolicyName>,
     /// Send the client's `Host` upstream (default) instead of the target's.
     pub preserve_host: bool,
+    /// The site's web application firewall.
+    pub waf: SiteWaf,
 }
 
 /// A host pattern, lower-cased, without port.

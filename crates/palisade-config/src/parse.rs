@@ -360,16 +360,48 @@ impl<'s> Parser<'s> {
 
     fn path(&mut self, t: &Table<'_, '_>, key: &str) -> Got<PathBuf> {
         let base = self.base_dir;
-        self.field(t, key, "a string (a path)", |v| {
-            let s = v.as_str().ok_or(Bad::Type)?;
-            if s.is_empty() {
-                return invalid("path must not be empty", "empty");
+        self.field(t, key, "a string (a path)", |v| path_value(base, v))
+    }
+
+    /// An array of path strings, at most `max` of them, each listed once.
+    fn paths(&mut self, t: &Table<'_, '_>, key: &str, max: usize) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let Got::Ok(arr, _) = self.array(t, key, "an array of strings (paths)") else {
+            return out;
+        };
+        let path = join(&t.path, key);
+        let base = self.base_dir;
+        let mut seen: HashMap<PathBuf, Range<usize>> = HashMap::new();
+        for (i, v) in arr.iter().enumerate() {
+            if i == max {
+                self.error(
+                    v.span(),
+                    format!("more than {max} files in `{}`", display_path(&path)),
+                    "limit reached",
+                );
+                break;
             }
-            if s.contains('\0') {
-                return invalid("path must not contain NUL", "NUL");
+            let Some(p) = self.convert(&path, v, "a string (a path)", |v| path_value(base, v))
+            else {
+                continue;
+            };
+            if let Some(first) = seen.get(&p) {
+                let note = self.note_first(first);
+                let d = self
+                    .src
+                    .diag(
+                        v.span(),
+                        format!("`{}` lists `{}` twice", display_path(&path), p.display()),
+                        "already listed",
+                    )
+                    .with_note(note);
+                self.report(d);
+                continue;
             }
-            Ok(resolve_path(base, Path::new(s)))
-        })
+            seen.insert(p.clone(), v.span());
+            out.push(p);
+        }
+        out
     }
 
     fn socket_addr(&mut self, t: &Table<'_, '_>, key: &str) -> Got<SocketAddr> {
@@ -563,6 +595,7 @@ impl<'s> Parser<'s> {
         let tls = self.tls(&root);
         let limits = self.limits(&root);
         let reload = self.reload(&root);
+        let waf = self.waf(&root);
 
         let (upstreams, upstream_names) = match self.tables(&root, "upstream") {
             Got::Ok(tables, span) => {
@@ -670,6 +703,7 @@ impl<'s> Parser<'s> {
             reload,
             upstreams,
             sites,
+            waf,
         }
     }
 
@@ -945,6 +979,16 @@ impl<'s> Parser<'s> {
             r.debounce = self.duration(&t, "debounce", d::MAX_DEBOUNCE, d::RELOAD_DEBOUNCE);
         }
         r
+    }
+
+    fn waf(&mut self, root: &Table<'_, '_>) -> WafGlobal {
+        let Some(t) = self.sub_table(root, "waf") else {
+            return WafGlobal::default();
+        };
+        WafGlobal {
+            crs_dir: self.path(&t, "crs_dir").ok(),
+            error_log: self.path(&t, "error_log").ok(),
+        }
     }
 
     fn upstream(&mut self, t: &Table<'_, '_>) -> (Upstream, Option<Named>) {
@@ -1311,6 +1355,10 @@ impl<'s> Parser<'s> {
         let preserve_host = self.boolean(t, "preserve_host").or(true);
         let tls_policy = self.tls_policy(t, "tls_policy").ok();
         let hsts = self.sub_table(t, "hsts").map(|h| self.hsts(&h));
+        let waf = match self.sub_table(t, "waf") {
+            Some(w) => self.site_waf(&w),
+            None => SiteWaf::default(),
+        };
         let site = Site {
             name: site_name,
             hosts,
@@ -1320,8 +1368,87 @@ impl<'s> Parser<'s> {
             hsts,
             tls_policy,
             preserve_host,
+            waf,
         };
         (site, name)
+    }
+
+    fn site_waf(&mut self, w: &Table<'_, '_>) -> SiteWaf {
+        let default = SiteWaf::default();
+        let mode = self
+            .choice(
+                w,
+                "mode",
+                &[
+                    ("off", WafMode::Off),
+                    ("detect", WafMode::Detect),
+                    ("block", WafMode::Block),
+                ],
+            )
+            .or(default.mode);
+        let crs = self.boolean(w, "crs").or(default.crs);
+        let paranoia = self.paranoia(w, "paranoia_level");
+        let paranoia_span = match &paranoia {
+            Got::Ok(_, span) => Some(span.clone()),
+            Got::Absent | Got::Bad => None,
+        };
+        let paranoia_level = paranoia.or(default.paranoia_level);
+        let detection_paranoia_level = match self.paranoia(w, "detection_paranoia_level") {
+            Got::Ok(level, span) => {
+                if let Some(first) = paranoia_span
+                    && level < paranoia_level
+                {
+                    let note = format!(
+                        "`paranoia_level` is set at {}",
+                        self.src.location(first.start)
+                    );
+                    let d = self
+                        .src
+                        .diag(
+                            span,
+                            format!(
+                                "`site.waf.detection_paranoia_level` ({level}) is lower than `site.waf.paranoia_level` ({paranoia_level})"
+                            ),
+                            "must be at least paranoia_level",
+                        )
+                        .with_note(note);
+                    self.report(d);
+                }
+                Some(level)
+            }
+            Got::Absent | Got::Bad => default.detection_paranoia_level,
+        };
+        let (lo, hi) = d::ANOMALY_THRESHOLD_RANGE;
+        let inbound_threshold =
+            self.u32_field(w, "inbound_threshold", lo, hi, default.inbound_threshold);
+        let outbound_threshold =
+            self.u32_field(w, "outbound_threshold", lo, hi, default.outbound_threshold);
+        let rules_before = self.paths(w, "rules_before", d::MAX_RULE_FILES);
+        let rules = self.paths(w, "rules", d::MAX_RULE_FILES);
+        SiteWaf {
+            mode,
+            crs,
+            paranoia_level,
+            detection_paranoia_level,
+            inbound_threshold,
+            outbound_threshold,
+            rules_before,
+            rules,
+        }
+    }
+
+    /// A CRS paranoia level.
+    fn paranoia(&mut self, t: &Table<'_, '_>, key: &str) -> Got<u8> {
+        let (lo, hi) = d::PARANOIA_LEVEL_RANGE;
+        match self.integer(t, key, u64::from(lo), u64::from(hi)) {
+            Got::Ok(n, span) => match u8::try_from(n) {
+                Ok(n) => Got::Ok(n, span),
+                // Unreachable: `integer` checked the range.
+                Err(_) => Got::Bad,
+            },
+            Got::Absent => Got::Absent,
+            Got::Bad => Got::Bad,
+        }
     }
 
     fn hsts(&mut self, h: &Table<'_, '_>) -> Hsts {
@@ -1552,6 +1679,18 @@ fn status_range(v: &DeValue<'_>) -> Result<RangeInclusive<u16>, Bad> {
         }
         _ => Err(Bad::Type),
     }
+}
+
+/// A path string, resolved against the config file's folder.
+fn path_value(base: &Path, v: &DeValue<'_>) -> Result<PathBuf, Bad> {
+    let s = v.as_str().ok_or(Bad::Type)?;
+    if s.is_empty() {
+        return invalid("path must not be empty", "empty");
+    }
+    if s.contains('\0') {
+        return invalid("path must not contain NUL", "NUL");
+    }
+    Ok(resolve_path(base, Path::new(s)))
 }
 
 /// Join a config-relative path to the base folder and drop `.` components.

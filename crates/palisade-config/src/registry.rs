@@ -207,6 +207,24 @@ pub const KEYS: &[KeyDef] = &[
         "Quiet time after the last change before reloading.",
     ),
     key(
+        "waf",
+        "table",
+        Absent("all defaults"),
+        "Settings shared by every site's web application firewall.",
+    ),
+    key(
+        "waf.crs_dir",
+        "string (path)",
+        Absent("`PALISADE_CRS_DIR`, then `<data_dir>/crs`, then `../shared/crs`"),
+        "The OWASP CRS checkout (holds `rules/`); relative to the config file's folder.",
+    ),
+    key(
+        "waf.error_log",
+        "string (path)",
+        Absent("rule matches go to the structured log only"),
+        "ModSecurity-style error log, one line per logged rule match; relative to the config file's folder.",
+    ),
+    key(
         "upstream",
         "array of tables",
         Required,
@@ -440,6 +458,60 @@ pub const KEYS: &[KeyDef] = &[
         "boolean",
         Value("false"),
         "`preload`; needs include_subdomains and max_age of at least 365d.",
+    ),
+    key(
+        "site[].waf",
+        "table",
+        Absent("block, with the CRS at paranoia level 1"),
+        "The site's web application firewall.",
+    ),
+    key(
+        "site[].waf.mode",
+        "string: `off`, `detect` or `block`",
+        Value("\"block\""),
+        "`off`: no inspection; `detect`: inspect and log, never block; `block`: inspect, log and block.",
+    ),
+    key(
+        "site[].waf.crs",
+        "boolean",
+        Value("true"),
+        "Load the OWASP Core Rule Set.",
+    ),
+    key(
+        "site[].waf.paranoia_level",
+        "integer (1 to 4)",
+        Value("1"),
+        "CRS blocking paranoia level.",
+    ),
+    key(
+        "site[].waf.detection_paranoia_level",
+        "integer (1 to 4, at least paranoia_level)",
+        Absent("the paranoia level"),
+        "CRS detection paranoia level: rules above the blocking level log but do not count toward a block.",
+    ),
+    key(
+        "site[].waf.inbound_threshold",
+        "integer (1 to 10000)",
+        Value("5"),
+        "Inbound (request) anomaly score that blocks.",
+    ),
+    key(
+        "site[].waf.outbound_threshold",
+        "integer (1 to 10000)",
+        Value("4"),
+        "Outbound (response) anomaly score that blocks.",
+    ),
+    key(
+        "site[].waf.rules_before",
+        "array of strings (paths, at most 256)",
+        Value("[]"),
+        "SecLang files loaded before `crs-setup.conf` (settings the CRS setup reads); relative to the config file's folder.",
+    ),
+    key(
+        "site[].waf.rules",
+        "array of strings (paths, at most 256)",
+        Value("[]"),
+        "SecLang files loaded after the CRS: custom rules and exclusions; relative to the config file's folder.",
     ),
 ];
 

@@ -195,6 +195,25 @@ fn load_file_resolves_paths_against_the_files_folder_and_digests_the_text() {
         config.upstreams[0].tls.ca_file.as_deref(),
         Some(dir.join("ca.pem").as_path())
     );
+    assert_eq!(
+        config.waf.crs_dir.as_deref(),
+        Some(dir.join("crs").as_path())
+    );
+    assert_eq!(
+        config.waf.error_log.as_deref(),
+        Some(Path::new("/var/log/palisade/error.log"))
+    );
+    assert_eq!(
+        config.sites[0].waf.rules_before,
+        vec![dir.join("waf/before.conf")]
+    );
+    assert_eq!(
+        config.sites[0].waf.rules,
+        vec![
+            dir.join("waf/custom.conf"),
+            PathBuf::from("/etc/palisade/exclusions.conf")
+        ]
+    );
     // sha256 of the exact bytes, as lower-case hex.
     use sha2::Digest;
     let want = hex::encode(sha2::Sha256::digest(fs::read(&path).unwrap()));
@@ -221,6 +240,75 @@ fn load_file_reports_io_and_encoding_errors() {
     fs::write(&big, line.repeat(n)).unwrap();
     let e = load_file(&big).unwrap_err();
     assert!(e.to_string().contains("larger than 4MiB"), "{e}");
+}
+
+// ---- the WAF tables ----------------------------------------------------------------------------
+
+const ONE_SITE: &str = "[[upstream]]\nname = \"app\"\ntargets = [\"http://127.0.0.1:3000\"]\n\n[[site]]\nname = \"s\"\nhosts = [\"*\"]\nupstream = \"app\"\n";
+
+#[test]
+fn absent_or_empty_waf_tables_are_the_defaults() {
+    for extra in ["", "[site.waf]\n", "waf = {}\n"] {
+        let text = format!("{ONE_SITE}{extra}");
+        let c = parse_str("t.toml", &text, Path::new("/base")).unwrap();
+        assert_eq!(c.waf, WafGlobal::default(), "{extra:?}");
+        assert_eq!(c.sites[0].waf, SiteWaf::default(), "{extra:?}");
+    }
+    let c = parse_str("t.toml", &format!("[waf]\n{ONE_SITE}"), Path::new("/base")).unwrap();
+    assert_eq!(c.waf, WafGlobal::default());
+}
+
+#[test]
+fn detection_paranoia_level_is_kept_as_written_and_checked_against_a_valid_level_only() {
+    let parse = |waf: &str| {
+        parse_str(
+            "t.toml",
+            &format!("{ONE_SITE}[site.waf]\n{waf}"),
+            Path::new("/base"),
+        )
+    };
+    let c = parse("detection_paranoia_level = 1\n").unwrap();
+    assert_eq!(c.sites[0].waf.detection_paranoia_level, Some(1));
+    let c = parse("paranoia_level = 3\ndetection_paranoia_level = 3\n").unwrap();
+    assert_eq!(c.sites[0].waf.paranoia_level, 3);
+    assert_eq!(c.sites[0].waf.detection_paranoia_level, Some(3));
+    // A bad paranoia_level is the one error; the detection level is not compared with it.
+    let e = parse("paranoia_level = 9\ndetection_paranoia_level = 2\n").unwrap_err();
+    assert_eq!(e.len(), 1, "{e}");
+    assert!(
+        e.to_string().contains("must be between 1 and 4, found 9"),
+        "{e}"
+    );
+    let e = parse("paranoia_level = 4\ndetection_paranoia_level = 3\n").unwrap_err();
+    assert_eq!(e.len(), 1, "{e}");
+    let d = e.iter().next().unwrap();
+    assert_eq!((d.span.line, d.span.column), (11, 28));
+    assert_eq!(
+        d.notes,
+        vec!["`paranoia_level` is set at t.toml:10:18".to_owned()]
+    );
+}
+
+#[test]
+fn rule_file_lists_are_bounded() {
+    let list = |n: usize| {
+        let files: Vec<String> = (0..n).map(|i| format!("\"r{i}.conf\"")).collect();
+        format!("{ONE_SITE}[site.waf]\nrules = [{}]\n", files.join(", "))
+    };
+    let max = defaults::MAX_RULE_FILES;
+    let c = parse_str("t.toml", &list(max), Path::new("/base")).unwrap();
+    assert_eq!(c.sites[0].waf.rules.len(), max);
+    assert_eq!(
+        c.sites[0].waf.rules[max - 1],
+        PathBuf::from(format!("/base/r{}.conf", max - 1))
+    );
+    let e = parse_str("t.toml", &list(max + 5), Path::new("/base")).unwrap_err();
+    assert_eq!(e.len(), 1, "{e}");
+    assert!(
+        e.to_string()
+            .contains("more than 256 files in `site.waf.rules`"),
+        "{e}"
+    );
 }
 
 // ---- embedded default -------------------------------------------------------------------------
@@ -262,6 +350,14 @@ fn embedded_default_has_the_documented_shape() {
     );
     assert_eq!(s.hosts, vec![HostPattern::Any]);
     assert_eq!(c.limits.max_headers, defaults::MAX_HEADERS);
+    // The default WAF: block, with the CRS at paranoia level 1, CRS's thresholds.
+    assert_eq!(c.waf, WafGlobal::default());
+    assert_eq!(s.waf, SiteWaf::default());
+    assert_eq!(
+        (s.waf.mode, s.waf.crs, s.waf.paranoia_level),
+        (WafMode::Block, true, 1)
+    );
+    assert_eq!((s.waf.inbound_threshold, s.waf.outbound_threshold), (5, 4));
 }
 
 #[test]
@@ -328,6 +424,7 @@ fn base_sections() -> Vec<(String, Vec<String>)> {
         ),
         s("[limits]", &[]),
         s("[reload]", &[]),
+        s("[waf]", &[]),
         s(
             "[[upstream]]",
             &[
@@ -344,6 +441,7 @@ fn base_sections() -> Vec<(String, Vec<String>)> {
             &["name = \"s\"", "hosts = [\"*\"]", "upstream = \"app\""],
         ),
         s("[site.hsts]", &[]),
+        s("[site.waf]", &[]),
     ]
 }
 

@@ -24,6 +24,7 @@ mod runtime;
 mod server;
 mod service;
 mod smuggling;
+pub mod waf;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -166,6 +166,7 @@ mod tests {
             hsts: None,
             tls_policy: None,
             preserve_host: true,
+            waf: palisade_config::SiteWaf::default(),
         }
     }
 

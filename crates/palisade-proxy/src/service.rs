@@ -298,6 +298,13 @@ async fn proxy(
     let exceeded = Arc::new(AtomicBool::new(false));
     let limit = limits.max_request_body_bytes;
     let body = if upgrade || incoming.is_end_stream() {
+        // Phase 2 still runs: inspectors check arguments there, not only bodies.
+        if tx.inspector.wants_request_body(&tx.ctx) {
+            verdict(
+                Phase::RequestBody,
+                tx.inspector.request_body(&mut tx.ctx, &[], true),
+            )?;
+        }
         UpstreamBody::Empty
     } else if tx.inspector.wants_request_body(&tx.ctx) {
         let want = limits.inspect_body_bytes;

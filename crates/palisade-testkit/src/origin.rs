@@ -34,6 +34,9 @@ pub(crate) struct State {
     pub(crate) last_headers: Mutex<Option<http::HeaderMap>>,
     /// Cancelled when the origin stops; every task it spawned watches it.
     pub(crate) token: CancellationToken,
+    /// Behave as albedo (the CRS test backend): `200` with an empty body for every method
+    /// and path except `POST /reflect`.
+    pub(crate) albedo: bool,
 }
 
 /// An in-process origin server on `127.0.0.1:0`, stopped on drop (or with [`Origin::shutdown`]).
@@ -55,6 +58,15 @@ impl Origin {
     /// If no loopback port can be bound.
     pub async fn start() -> Self {
         Self::spawn(None).await
+    }
+
+    /// An origin that behaves as albedo, the OWASP CRS regression-test backend: `200` with
+    /// an empty body for any method and path, and `POST /reflect` answering with the status,
+    /// headers and body its JSON request asks for. Reports a failure to bind instead of
+    /// panicking (the conformance harness ships in the binary).
+    pub async fn try_start_albedo() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Ok(Self::serve_on(listener, None, true))
     }
 
     /// Starts an HTTPS origin with this certificate chain and key (PEM), offering ALPN `h2` and
@@ -86,15 +98,20 @@ impl Origin {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
+        Self::serve_on(listener, tls, false)
+    }
+
+    fn serve_on(listener: TcpListener, tls: Option<TlsAcceptor>, albedo: bool) -> Self {
         let addr = listener
             .local_addr()
-            .expect("local address of a bound listener");
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
         let state = Arc::new(State {
             requests: AtomicUsize::new(0),
             health_requests: AtomicUsize::new(0),
             healthy: AtomicBool::new(true),
             last_headers: Mutex::new(None),
             token: CancellationToken::new(),
+            albedo,
         });
         let is_tls = tls.is_some();
         let task = tokio::spawn(accept_loop(listener, tls, state.clone()));

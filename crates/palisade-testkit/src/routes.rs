@@ -52,6 +52,16 @@ pub(crate) async fn handle(req: Request<Incoming>, state: Arc<State>) -> Respons
         *last = Some(req.headers().clone());
     }
 
+    if state.albedo {
+        if path.trim_end_matches('/') == "/reflect" && req.method() == Method::POST {
+            return reflect(req).await;
+        }
+        // Drain the body so the connection stays reusable.
+        let _ = Limited::new(req.into_body(), MAX_REFLECT_BODY)
+            .collect()
+            .await;
+        return empty(StatusCode::OK);
+    }
     if let Some(n) = path.strip_prefix("/status/") {
         return match n
             .parse::<u16>()

@@ -4,6 +4,7 @@
 //! `palisade-config`, and hands it to `palisade-proxy`. No request handling lives here.
 
 mod cert;
+mod conformance;
 mod detect;
 mod serve;
 mod validate;
@@ -46,6 +47,18 @@ enum Command {
     /// Prints `1<TAB>fingerprint` for a detection (`1<TAB>-` for XSS) and `0` otherwise, one
     /// line per input, then a summary line on stderr.
     Detect(detect::DetectArgs),
+    /// Conformance suites.
+    #[command(subcommand)]
+    Conformance(ConformanceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConformanceCommand {
+    /// Run the OWASP CRS regression suite (go-ftw format) through a real gateway.
+    ///
+    /// Prints one line per test file and a closing `N passed, N failed`; exits 1 when any
+    /// test fails that the overrides file does not cover.
+    Crs(conformance::CrsArgs),
 }
 
 /// Arguments of `palisade serve`.
@@ -104,6 +117,7 @@ fn main() -> ExitCode {
         Command::Validate { config } => validate::run(&config),
         Command::Cert(CertCommand::Dev { names, data_dir }) => cert::dev(&data_dir, &names),
         Command::Detect(args) => detect::run(&args),
+        Command::Conformance(ConformanceCommand::Crs(args)) => conformance::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use palisade_config::{Config, EmbeddedOptions};
-use palisade_proxy::{Gateway, NoopInspector};
+use palisade_proxy::Gateway;
+use palisade_proxy::waf::{Waf, WafSet};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tracing::{error, info, warn};
@@ -99,9 +100,26 @@ async fn serve(config: Config, path: Option<PathBuf>, overrides: Overrides) -> a
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
     let data_dir = config.data_dir.clone();
 
-    let gateway = Gateway::start(config, Arc::new(NoopInspector))
-        .await
-        .context("cannot start the gateway")?;
+    let mut config = config;
+    if path.is_none() {
+        // Embedded defaults run without a CRS checkout too (engine base rules only), with
+        // a warning; a config file that asks for CRS and has none is an error.
+        if let Err(looked) = palisade_proxy::waf::resolve_crs_dir(&config) {
+            warn!(looked = %looked, "OWASP CRS not found: the WAF runs the engine base rules only; run `palisade rules fetch-crs` or set PALISADE_CRS_DIR");
+            for site in &mut config.sites {
+                site.waf.crs = false;
+            }
+        }
+    }
+    let set = build_waf(&config).await?;
+    report_waf(&config, &set);
+    let waf = Arc::new(Waf::new(set));
+    let gateway = Gateway::start(
+        config,
+        Arc::clone(&waf) as Arc<dyn palisade_proxy::Inspector>,
+    )
+    .await
+    .context("cannot start the gateway")?;
     for (name, addr) in gateway.listener_addrs() {
         println!("palisade: listener {name} on {addr}");
     }
@@ -131,7 +149,7 @@ async fn serve(config: Config, path: Option<PathBuf>, overrides: Overrides) -> a
                 tokio::time::sleep(debounce).await;
                 while reload_rx.try_recv().is_ok() {}
                 match &path {
-                    Some(path) => reload(&gateway, path, &overrides, trigger).await,
+                    Some(path) => reload(&gateway, &waf, path, &overrides, trigger).await,
                     None => warn!(trigger, "no config file to reload (running on embedded defaults)"),
                 }
             }
@@ -146,13 +164,24 @@ async fn serve(config: Config, path: Option<PathBuf>, overrides: Overrides) -> a
 
 /// Parses and validates off the request path, then swaps atomically. An invalid file never
 /// replaces the running config.
-async fn reload(gateway: &Gateway, path: &Path, overrides: &Overrides, trigger: &str) {
+async fn reload(gateway: &Gateway, waf: &Waf, path: &Path, overrides: &Overrides, trigger: &str) {
     match load(path, overrides) {
         Ok(config) => {
             let digest = config.digest.clone();
+            let set = match build_waf(&config).await {
+                Ok(set) => set,
+                Err(err) => {
+                    gateway.record_reload_failure();
+                    error!(trigger, config = %path.display(), "reload rejected; the running config stays: {err:#}");
+                    return;
+                }
+            };
+            report_waf(&config, &set);
+            let old = waf.swap(set);
             match gateway.reload(config).await {
                 Ok(()) => info!(trigger, config = %path.display(), %digest, "config reloaded"),
                 Err(err) => {
+                    waf.restore(old);
                     error!(trigger, config = %path.display(), error = %err, "reload rejected; the running config stays")
                 }
             }
@@ -160,6 +189,35 @@ async fn reload(gateway: &Gateway, path: &Path, overrides: &Overrides, trigger: 
         Err(report) => {
             gateway.record_reload_failure();
             error!(trigger, config = %path.display(), "reload rejected; the running config stays:\n{report}");
+        }
+    }
+}
+
+/// Compiles every site's WAF off the async workers (loading CRS takes a few hundred ms).
+async fn build_waf(config: &Config) -> anyhow::Result<WafSet> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || WafSet::build(&config, &[]))
+        .await
+        .context("the WAF build task failed")?
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn report_waf(config: &Config, set: &WafSet) {
+    for site in &config.sites {
+        match set.site(&site.name) {
+            Some(e) => println!(
+                "palisade: waf site {}: {:?}, {}, paranoia level {}, {} rules, loaded in {} ms",
+                site.name,
+                site.waf.mode,
+                match &e.crs_dir {
+                    Some(d) => format!("CRS from {}", d.display()),
+                    None => "no CRS (engine base rules only)".to_owned(),
+                },
+                site.waf.paranoia_level,
+                e.engine.rule_count(),
+                e.load_time.as_millis()
+            ),
+            None => println!("palisade: waf site {}: off", site.name),
         }
     }
 }

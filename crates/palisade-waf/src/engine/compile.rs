@@ -107,7 +107,7 @@ impl<'a> Compiler<'a> {
         }
         let skips = std::mem::take(&mut self.skip_targets);
         for (marker, span, id) in skips {
-            if !self.markers.iter().any(|m| *m == marker) {
+            if !self.markers.contains(&marker) {
                 self.error(
                     span,
                     id,
@@ -348,7 +348,7 @@ impl<'a> Compiler<'a> {
             self.ids.insert(rule.id, span);
         }
         let phase = usize::from(rule.phase - 1);
-        self.phases[phase].push(Item::Rule(rule));
+        self.phases[phase].push(Item::Rule(Box::new(rule)));
     }
 
     fn chain_for(

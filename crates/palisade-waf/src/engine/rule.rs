@@ -211,7 +211,7 @@ impl Rule {
 #[derive(Debug)]
 pub(crate) enum Item {
     /// A rule (with its chain).
-    Rule(Rule),
+    Rule(Box<Rule>),
     /// A `SecMarker`.
     Marker(Box<str>),
 }

@@ -257,6 +257,8 @@ impl Transaction {
             limit.min(no_files_limit)
         };
         let mut body = body;
+        // A body the caller could only show in part is inspected as far as it goes.
+        let mut partial = total > body.len() as u64;
         if total > applicable {
             self.d.inbound_data_error = true;
             match cfg.request_body_limit_action {
@@ -274,6 +276,7 @@ impl Transaction {
                 LimitAction::ProcessPartial => {
                     let keep = usize::try_from(applicable).unwrap_or(usize::MAX);
                     body = &body[..body.len().min(keep)];
+                    partial = true;
                 }
             }
         }
@@ -347,7 +350,8 @@ impl Transaction {
                 value,
                 post: true,
             }));
-        if let Some(e) = error {
+        // Parse errors caused by the cut of a partial body are not body errors.
+        if let Some(e) = error.filter(|_| !partial) {
             self.d.reqbody_error = true;
             self.d.reqbody_error_msg = e;
         }
@@ -480,7 +484,7 @@ impl Transaction {
     }
 
     /// The request URI as received (`REQUEST_URI_RAW`).
-    pub fn uri(&self) -> &[u8] {
+    pub fn uri_raw(&self) -> &[u8] {
         &self.d.uri_raw
     }
 
@@ -924,14 +928,9 @@ fn eval_link(
                 &v.value
             } else if let Some(slot) = v.slot {
                 let key = (slot, link.chain_id);
-                if !cache.contains_key(&key) {
-                    let out = pipeline.run(&v.value, &link.transforms);
-                    cache.insert(key, out.into());
-                }
-                match cache.get(&key) {
-                    Some(x) => x,
-                    None => continue,
-                }
+                cache
+                    .entry(key)
+                    .or_insert_with(|| pipeline.run(&v.value, &link.transforms).into())
             } else {
                 pipeline.run(&v.value, &link.transforms)
             };
