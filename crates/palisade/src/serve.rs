@@ -205,7 +205,7 @@ async fn build_waf(config: &Config) -> anyhow::Result<WafSet> {
 fn report_waf(config: &Config, set: &WafSet) {
     for site in &config.sites {
         match set.site(&site.name) {
-            Some(e) => println!(
+            Some(e) => say(format!(
                 "palisade: waf site {}: {:?}, {}, paranoia level {}, {} rules, loaded in {} ms",
                 site.name,
                 site.waf.mode,
@@ -216,10 +216,16 @@ fn report_waf(config: &Config, set: &WafSet) {
                 site.waf.paranoia_level,
                 e.engine.rule_count(),
                 e.load_time.as_millis()
-            ),
-            None => println!("palisade: waf site {}: off", site.name),
+            )),
+            None => say(format!("palisade: waf site {}: off", site.name)),
         }
     }
+}
+
+/// Prints a line on stdout; a closed stdout (the reader went away) is not an error.
+fn say(line: String) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Watches the folder holding the config (editors replace files by rename) and sends a

@@ -277,14 +277,16 @@ fn streams_100_mb_each_way_with_bounded_memory() {
     let data = tempfile::tempdir().expect("tempdir");
     let served = Served::start(&["--upstream", &origin.url()], data.path());
 
-    // Upload: Content-Length framed, written in 64 KiB pieces.
+    // Upload: Content-Length framed, written in 64 KiB pieces. The embedded default runs
+    // CRS at PL1, so the type must be one CRS allows (application/json; the WAF inspects
+    // the first bytes and lets the rest stream).
     let mut stream = TcpStream::connect(served.listen).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout");
     write!(
         stream,
-        "POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/octet-stream\r\n\
+        "POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/json\r\n\
          Content-Length: {SIZE}\r\nConnection: close\r\n\r\n"
     )
     .expect("head");
