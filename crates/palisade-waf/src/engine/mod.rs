@@ -27,7 +27,7 @@ use palisade_seclang::{Diagnostics, EngineMode, LimitAction, RuleSet};
 
 pub use log::{InterruptAction, Interruption, LogContext, RuleMatch, escape_log};
 pub use tx::Transaction;
-pub use vars::ConnectionInfo;
+pub use vars::{Civil, ConnectionInfo, civil};
 
 use rule::Item;
 

@@ -665,18 +665,27 @@ pub(crate) fn header<'h>(h: &'h [(Vec<u8>, Vec<u8>)], name: &[u8]) -> Option<&'h
         .map(|(_, v)| v.as_slice())
 }
 
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    min: u32,
-    sec: u32,
-    wday: u32,
+/// A UTC calendar time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    /// Year.
+    pub year: i64,
+    /// Month 1-12.
+    pub month: u32,
+    /// Day of month 1-31.
+    pub day: u32,
+    /// Hour 0-23.
+    pub hour: u32,
+    /// Minute.
+    pub min: u32,
+    /// Second.
+    pub sec: u32,
+    /// Day of week, 0 = Sunday.
+    pub wday: u32,
 }
 
 /// UTC calendar time from Unix seconds (days-from-civil inverse, proleptic Gregorian).
-fn civil(t: i64) -> Civil {
+pub fn civil(t: i64) -> Civil {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let z = days + 719_468;
