@@ -150,11 +150,14 @@ impl MultipartResult {
 /// Extracts the boundary from a `Content-Type` value, setting the content-type flags.
 pub fn boundary(content_type: &[u8], flags: &mut MultipartFlags) -> Result<Vec<u8>, BodyError> {
     let lower = content_type.to_ascii_lowercase();
-    let mut hits = memchr::memmem::find_iter(&lower, b"boundary");
-    let Some(at) = hits.next() else {
+    // A `boundary` parameter is the word followed by `=` (whitespace allowed between). The
+    // word alone may appear inside a value, as in WebKit's `----WebKitFormBoundary…`.
+    let mut params = memchr::memmem::find_iter(&lower, b"boundary")
+        .filter(|&at| lower[at + 8..].trim_ascii_start().starts_with(b"="));
+    let Some(at) = params.next() else {
         return Err(BodyError::Multipart("Boundary not found in C-T"));
     };
-    if hits.next().is_some() {
+    if params.next().is_some() {
         return Err(BodyError::Multipart("Multiple boundary parameters in C-T"));
     }
     let before = content_type[..at].trim_ascii_end();

@@ -81,6 +81,11 @@ pub struct RequestContext {
     pub version: Version,
     /// Request headers as received (before hop-by-hop removal and forwarding headers).
     pub headers: HeaderMap,
+    /// The HTTP/1 request target exactly as received, when it held bytes (`"`, `<`, `>`,
+    /// backtick) that the gateway percent-encoded for its parser (`uri` then holds the
+    /// encoded form, which is also what the upstream gets), or when it is not in origin
+    /// form (`http://host`, `*`). `None` otherwise: `uri` is then the target as received.
+    pub raw_target: Option<Box<[u8]>>,
     /// The inspector's own per-request state (its transaction).
     pub extension: Option<Box<dyn Any + Send>>,
 }

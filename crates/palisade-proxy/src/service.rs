@@ -68,6 +68,7 @@ pub(crate) async fn handle(
         uri: req.uri().clone(),
         version: req.version(),
         headers: req.headers().clone(),
+        raw_target: None,
         extension: None,
     };
     let mut tx = Tx {
@@ -202,7 +203,8 @@ async fn proxy(
         smuggling::check_h2(req.headers(), req.uri().authority().map(|a| a.as_str()))
             .map_err(Stop::Reject)?;
     } else if let Some(verdicts) = &conn.verdicts {
-        verdicts.next().map_err(Stop::Reject)?;
+        let accepted = verdicts.next().map_err(Stop::Reject)?;
+        tx.ctx.raw_target = accepted.raw_target;
     }
 
     // 2. Route.
@@ -214,10 +216,12 @@ async fn proxy(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let host = raw_host
-        .as_deref()
-        .and_then(normalize_host)
-        .ok_or(Stop::BadHost)?;
+    // HTTP/1.0 may omit Host and HTTP/1.1 may send it empty (RFC 9110 §7.2): such requests
+    // go to the catch-all sites (`*`) only. The framing guard already refused bad values.
+    let host = match raw_host.as_deref().map(str::trim) {
+        None | Some("") if !h2 => String::new(),
+        other => other.and_then(normalize_host).ok_or(Stop::BadHost)?,
+    };
     let site_index = rt
         .router
         .route(&host, req.uri().path())
@@ -235,6 +239,9 @@ async fn proxy(
 
     // 3. HTTPS redirect.
     if site.redirect_https && !conn.tls {
+        if host.is_empty() {
+            return Err(Stop::BadHost);
+        }
         let port = shared.https_port.load(Ordering::Relaxed);
         let port = if port == 0 || port == 443 {
             String::new()
@@ -274,7 +281,7 @@ async fn proxy(
             peer: conn.peer.ip(),
             peer_trusted: headers::is_trusted(&rt.config.trusted_proxies, conn.peer.ip()),
             proto: if conn.tls { "https" } else { "http" },
-            host: raw_host.as_deref(),
+            host: raw_host.as_deref().filter(|h| !h.trim().is_empty()),
             port: conn.local.port(),
         },
     );

@@ -24,7 +24,15 @@
 //! | `Transfer-Encoding` together with `Content-Length` | 400 |
 //! | HTTP/1.1 without `Host`, more than one `Host`, an unusable `Host` value | 400 |
 //! | absolute-form target whose authority differs from `Host`, or with user info | 400 |
+//! | a fragment (`#`) in the request target (RFC 9112 §3.2 has none) | 400 |
+//! | `CONNECT` to a target that is not `host:port` | 400 |
 //! | `CONNECT` (this is not a forward proxy) | 405 |
+//!
+//! The guard also holds each head back until it is complete, so that it can hand hyper a
+//! repaired copy: bytes that clients and attackers send raw in a target but that hyper's URI
+//! parser refuses (`"`, `<`, `>` and the backtick) are percent-encoded, and the target as
+//! received travels with the verdict ([`Accepted::raw_target`]) for the WAF to inspect.
+//! Without that, such requests would get a bare 400 from hyper that no rule ever saw.
 //!
 //! A guard that loses track of framing (a malformed chunked body) stops following the stream
 //! and every later request on that connection is refused: fail closed. HTTP/2 requests are
@@ -90,20 +98,29 @@ pub(crate) enum Framing {
     Upgrade,
 }
 
+/// What the guard learned about an accepted head.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Accepted {
+    /// The request target as received, when the guard percent-encoded some of its bytes
+    /// for hyper (see the module docs) or when it is not in origin form (`http://…`, `*`);
+    /// `None` otherwise.
+    pub(crate) raw_target: Option<Box<[u8]>>,
+}
+
 /// The verdict queue shared by a connection's guard and its service.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Verdicts(Arc<Mutex<VecDeque<Result<(), Rejection>>>>);
+pub(crate) struct Verdicts(Arc<Mutex<VecDeque<Result<Accepted, Rejection>>>>);
 
 impl Verdicts {
     /// The verdict for the next request in order; a missing one is a rejection.
-    pub(crate) fn next(&self) -> Result<(), Rejection> {
+    pub(crate) fn next(&self) -> Result<Accepted, Rejection> {
         let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
         queue
             .pop_front()
             .unwrap_or(Err(Rejection::bad("framing not followed")))
     }
 
-    fn push(&self, verdict: Result<(), Rejection>) -> bool {
+    fn push(&self, verdict: Result<Accepted, Rejection>) -> bool {
         let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if queue.len() >= MAX_QUEUED_VERDICTS {
             return false;
@@ -111,6 +128,38 @@ impl Verdicts {
         queue.push_back(verdict);
         true
     }
+}
+
+/// Bytes hyper's URI parser refuses in a request target that Palisade accepts and passes on
+/// percent-encoded.
+fn needs_encoding(b: u8) -> bool {
+    matches!(b, b'"' | b'<' | b'>' | b'`')
+}
+
+/// `target` with the bytes of [`needs_encoding`] percent-encoded, or `None` when it has none.
+fn encode_target(target: &[u8]) -> Option<Vec<u8>> {
+    if !target.iter().copied().any(needs_encoding) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(target.len() + 16);
+    for &b in target {
+        if needs_encoding(b) {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        } else {
+            out.push(b);
+        }
+    }
+    Some(out)
+}
+
+/// The byte range of the request target in a head's request line.
+fn target_range(head: &[u8]) -> Option<std::ops::Range<usize>> {
+    let line_end = memchr_lf(head)?;
+    let line = &head[..line_end];
+    let start = line.iter().position(|&b| b == b' ')? + 1;
+    let len = line[start..].iter().position(|&b| b == b' ')?;
+    Some(start..start + len)
 }
 
 /// Checks the raw bytes of one request head (request line to the empty line, inclusive).
@@ -152,7 +201,16 @@ fn check_parsed<'h>(
     let version = req.version.unwrap_or(1);
     let method = req.method.unwrap_or("");
     let target = req.path.unwrap_or("");
+    if target.contains('#') {
+        return Err(Rejection::bad("fragment in request target"));
+    }
     if method == Method::CONNECT.as_str() {
+        let authority_form = target.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && !host.contains('/') && valid_port_text(port)
+        });
+        if !authority_form {
+            return Err(Rejection::bad("CONNECT target is not host:port"));
+        }
         return Err(Rejection {
             status: StatusCode::METHOD_NOT_ALLOWED,
             shape: "CONNECT",
@@ -214,6 +272,8 @@ fn check_parsed<'h>(
         return Err(Rejection::bad("duplicate Host"));
     }
     let host = match host {
+        // An empty Host is allowed (RFC 9110 §7.2); only catch-all sites serve it.
+        Some(raw) if raw.trim_ascii().is_empty() => None,
         Some(raw) => Some(
             std::str::from_utf8(raw)
                 .ok()
@@ -224,6 +284,11 @@ fn check_parsed<'h>(
         None => None,
     };
     if !target.starts_with('/') && target != "*" {
+        let encoded = encode_target(target.as_bytes());
+        let target = match &encoded {
+            Some(e) => std::str::from_utf8(e).unwrap_or(target),
+            None => target,
+        };
         check_absolute_target(target, host.as_deref())?;
     }
     if upgrade {
@@ -257,6 +322,10 @@ fn check_absolute_target(target: &str, host: Option<&str>) -> Result<(), Rejecti
         (Some(_), None) => Ok(()),
         _ => Err(Rejection::bad("absolute-form target differs from Host")),
     }
+}
+
+fn valid_port_text(port: &str) -> bool {
+    !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The raw bytes of a header value between `:` and CRLF, allowing one optional leading SP or
@@ -412,12 +481,17 @@ impl Sniffer {
         }
     }
 
-    /// Follows `data`, just read from the client.
-    pub(crate) fn feed(&mut self, mut data: &[u8]) {
+    /// Follows `data`, just read from the client, and appends to `out` the bytes hyper
+    /// should read: body bytes as they are, each head once it is complete (repaired, see
+    /// the module docs), and everything held back once the guard stops.
+    pub(crate) fn feed(&mut self, mut data: &[u8], out: &mut Vec<u8>) {
         while !data.is_empty() {
             data = match self.state {
-                State::Passthrough | State::Stopped => return,
-                State::Head => self.feed_head(data),
+                State::Passthrough | State::Stopped => {
+                    out.extend_from_slice(data);
+                    return;
+                }
+                State::Head => self.feed_head(data, out),
                 State::Body(left) => {
                     let n = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
                     let left = left - n as u64;
@@ -426,22 +500,44 @@ impl Sniffer {
                     } else {
                         State::Body(left)
                     };
+                    out.extend_from_slice(&data[..n]);
                     &data[n..]
                 }
-                State::Chunk(chunk) => self.feed_chunk(chunk, data),
+                State::Chunk(chunk) => {
+                    let rest = self.feed_chunk(chunk, data);
+                    if self.state == State::Stopped {
+                        // The chunk parser gave up somewhere in `data`: hyper gets it all.
+                        out.extend_from_slice(data);
+                        return;
+                    }
+                    out.extend_from_slice(&data[..data.len() - rest.len()]);
+                    rest
+                }
             };
         }
     }
 
-    fn stop(&mut self, verdict: Option<Rejection>) {
+    /// The client closed its side: a head still held back goes to hyper as it is, so that
+    /// hyper reports the incomplete message.
+    pub(crate) fn eof(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.head);
+    }
+
+    /// Stops following a body whose framing broke (nothing is held back then).
+    fn lose_track(&mut self) {
+        self.state = State::Stopped;
+    }
+
+    fn stop(&mut self, verdict: Option<Rejection>, out: &mut Vec<u8>) {
         if let Some(rejection) = verdict {
             self.verdicts.push(Err(rejection));
         }
         self.state = State::Stopped;
+        out.extend_from_slice(&self.head);
         self.head = Vec::new();
     }
 
-    fn feed_head<'d>(&mut self, mut data: &'d [u8]) -> &'d [u8] {
+    fn feed_head<'d>(&mut self, mut data: &'d [u8], out: &mut Vec<u8>) -> &'d [u8] {
         if self.head.is_empty() {
             // Empty lines before a request line are ignored (RFC 9112 §2.2), as hyper does.
             let skip = data
@@ -462,8 +558,8 @@ impl Sniffer {
         {
             if self.head.len() >= H2_PREFACE.len() {
                 self.state = State::Passthrough;
+                out.append(&mut self.head);
                 self.head = Vec::new();
-                return &[];
             }
             return &data[take..];
         }
@@ -471,26 +567,50 @@ impl Sniffer {
         let end = find_head_end(&self.head[search_from..]).map(|e| e + search_from);
         let Some(end) = end else {
             if self.head.len() >= self.max_header_bytes + 4 {
-                self.stop(Some(Rejection::too_large("request head too large")));
+                self.stop(Some(Rejection::too_large("request head too large")), out);
             }
             return &data[take..];
         };
         if end > self.max_header_bytes {
-            self.stop(Some(Rejection::too_large("request head too large")));
-            return &[];
+            self.stop(Some(Rejection::too_large("request head too large")), out);
+            return &data[take..];
         }
+        // `self.head` may hold bytes past the head's end (the body's first bytes): those
+        // are handed back to the caller, not kept.
+        self.head.truncate(end);
         let consumed = end - old;
-        let verdict = check_head(&self.head[..end], self.max_headers, &mut self.scratch);
-        self.head.clear();
+        let verdict = check_head(&self.head, self.max_headers, &mut self.scratch);
         match verdict {
             Err(rejection) => {
-                self.stop(Some(rejection));
-                &[]
+                self.stop(Some(rejection), out);
+                &data[consumed..]
             }
             Ok(framing) => {
-                if !self.verdicts.push(Ok(())) {
-                    self.stop(None);
-                    return &[];
+                let mut accepted = Accepted::default();
+                match target_range(&self.head)
+                    .and_then(|r| encode_target(&self.head[r.clone()]).map(|e| (r, e)))
+                {
+                    Some((range, encoded)) => {
+                        out.extend_from_slice(&self.head[..range.start]);
+                        out.extend_from_slice(&encoded);
+                        out.extend_from_slice(&self.head[range.end..]);
+                        accepted.raw_target = Some(self.head[range].into());
+                    }
+                    None => {
+                        out.extend_from_slice(&self.head);
+                        // An absolute-form target loses its exact spelling in hyper's URI
+                        // (`http://a` reads back as `http://a/`); keep it for the WAF.
+                        if let Some(r) = target_range(&self.head)
+                            && !self.head[r.clone()].starts_with(b"/")
+                        {
+                            accepted.raw_target = Some(self.head[r].into());
+                        }
+                    }
+                }
+                self.head.clear();
+                if !self.verdicts.push(Ok(accepted)) {
+                    self.stop(None, out);
+                    return &data[consumed..];
                 }
                 self.state = match framing {
                     Framing::None => State::Head,
@@ -532,12 +652,12 @@ impl Sniffer {
                     line,
                 } => {
                     if line >= MAX_CHUNK_LINE {
-                        self.stop(None);
+                        self.lose_track();
                         return &[];
                     }
                     match b {
                         b'\n' if digits == 0 => {
-                            self.stop(None);
+                            self.lose_track();
                             return &[];
                         }
                         b'\n' if value == 0 => Chunk::Trailer {
@@ -575,7 +695,7 @@ impl Sniffer {
                                 line: line + 1,
                             },
                             _ => {
-                                self.stop(None);
+                                self.lose_track();
                                 return &[];
                             }
                         },
@@ -590,7 +710,7 @@ impl Sniffer {
                         line: 0,
                     },
                     _ => {
-                        self.stop(None);
+                        self.lose_track();
                         return &[];
                     }
                 },
@@ -600,7 +720,7 @@ impl Sniffer {
                     total,
                 } => {
                     if total >= self.max_header_bytes {
-                        self.stop(None);
+                        self.lose_track();
                         return &[];
                     }
                     match b {
@@ -656,17 +776,31 @@ fn memchr_lf(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == b'\n')
 }
 
-/// An I/O wrapper that shows every byte read to a [`Sniffer`] before hyper sees it.
+/// An I/O wrapper that shows every byte read to a [`Sniffer`] before hyper sees it, and
+/// hands hyper what the sniffer lets through.
 #[derive(Debug)]
 pub(crate) struct FramingGuard<T> {
     inner: T,
     sniffer: Option<Sniffer>,
+    /// Bytes for hyper not yet handed over, from `out_pos` on.
+    out: Vec<u8>,
+    out_pos: usize,
+    /// Bytes just read, before the sniffer saw them (kept to reuse the allocation).
+    read: Vec<u8>,
+    eof: bool,
 }
 
 impl<T> FramingGuard<T> {
     /// Wraps `inner`; `None` passes everything through (HTTP/2 by ALPN).
     pub(crate) fn new(inner: T, sniffer: Option<Sniffer>) -> Self {
-        FramingGuard { inner, sniffer }
+        FramingGuard {
+            inner,
+            sniffer,
+            out: Vec::new(),
+            out_pos: 0,
+            read: Vec::new(),
+            eof: false,
+        }
     }
 }
 
@@ -677,12 +811,41 @@ impl<T: AsyncRead + Unpin> AsyncRead for FramingGuard<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let before = buf.filled().len();
-        let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let (Poll::Ready(Ok(())), Some(sniffer)) = (&result, this.sniffer.as_mut()) {
-            sniffer.feed(&buf.filled()[before..]);
+        let Some(sniffer) = this.sniffer.as_mut() else {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        };
+        // Bounded: every turn either hands bytes over, returns, or consumes input; a read
+        // that the sniffer holds back entirely (a head in progress) reads again.
+        loop {
+            if this.out_pos < this.out.len() {
+                let n = buf.remaining().min(this.out.len() - this.out_pos);
+                buf.put_slice(&this.out[this.out_pos..this.out_pos + n]);
+                this.out_pos += n;
+                if this.out_pos == this.out.len() {
+                    this.out.clear();
+                    this.out_pos = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if this.eof || buf.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            let before = buf.filled().len();
+            match Pin::new(&mut this.inner).poll_read(cx, buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {}
+            }
+            this.read.clear();
+            this.read.extend_from_slice(&buf.filled()[before..]);
+            buf.set_filled(before);
+            if this.read.is_empty() {
+                this.eof = true;
+                sniffer.eof(&mut this.out);
+            } else {
+                sniffer.feed(&this.read, &mut this.out);
+            }
         }
-        result
     }
 }
 
@@ -759,6 +922,11 @@ mod tests {
                 Framing::Upgrade,
             ),
             ("OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\n", Framing::None),
+            ("GET / HTTP/1.1\r\nHost:\r\n\r\n", Framing::None),
+            (
+                "GET /?q=<b>\"x\" HTTP/1.1\r\nHost: a\r\n\r\n",
+                Framing::None,
+            ),
         ];
         for (head, want) in cases {
             assert_eq!(check(head), Ok(want), "{head:?}");
@@ -899,6 +1067,14 @@ mod tests {
                 "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n",
                 "CONNECT",
             ),
+            (
+                "CONNECT a.test HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                "CONNECT target is not host:port",
+            ),
+            (
+                "GET /#frag HTTP/1.1\r\nHost: a\r\n\r\n",
+                "fragment in request target",
+            ),
         ];
         for (head, want) in cases {
             assert_eq!(check(head), Err(want), "{head:?}");
@@ -923,12 +1099,25 @@ mod tests {
             \r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n\
             GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx";
         // Feed one byte at a time: the state machine must not depend on read boundaries.
+        let mut out = Vec::new();
         for b in stream.iter() {
-            sniffer.feed(std::slice::from_ref(b));
+            sniffer.feed(std::slice::from_ref(b), &mut out);
         }
-        assert_eq!(verdicts.next(), Ok(()));
-        assert_eq!(verdicts.next(), Ok(()));
-        assert_eq!(verdicts.next(), Ok(()));
+        // hyper reads the same bytes, less the empty line before the third request.
+        let mut expected = stream.to_vec();
+        let skipped = expected
+            .windows(9)
+            .position(|w| w == b"\r\n\r\n\r\nGET")
+            .unwrap()
+            + 4;
+        expected.drain(skipped..skipped + 2);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&expected)
+        );
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
         assert_eq!(
             verdicts.next().unwrap_err().shape,
             "duplicate Content-Length"
@@ -946,9 +1135,11 @@ mod tests {
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{inner}GET / HTTP/1.1\r\nHost: a\r\n\r\n",
             inner.len()
         );
-        sniffer.feed(stream.as_bytes());
-        assert_eq!(verdicts.next(), Ok(()));
-        assert_eq!(verdicts.next(), Ok(()));
+        let mut out = Vec::new();
+        sniffer.feed(stream.as_bytes(), &mut out);
+        assert_eq!(out, stream.as_bytes());
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
         assert_eq!(verdicts.0.lock().unwrap().len(), 0);
     }
 
@@ -956,11 +1147,19 @@ mod tests {
     fn sniffer_stops_on_h2_preface_and_oversized_heads() {
         let verdicts = Verdicts::default();
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
-        sniffer.feed(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        let mut out = Vec::new();
+        for part in [&b"PRI * HT"[..], b"TP/2.0\r\n\r\nSM\r\n\r\n"] {
+            sniffer.feed(part, &mut out);
+        }
         assert_eq!(sniffer.state, State::Passthrough);
+        assert_eq!(out, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
         let mut sniffer = Sniffer::new(64, 100, verdicts.clone());
-        sniffer.feed(format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n", "a".repeat(100)).as_bytes());
+        let big = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n", "a".repeat(100));
+        let mut out = Vec::new();
+        sniffer.feed(big.as_bytes(), &mut out);
+        // hyper gets the whole oversized head and answers it (431) itself.
+        assert_eq!(out, big.as_bytes());
         assert_eq!(
             verdicts.next().unwrap_err().status,
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
@@ -971,10 +1170,49 @@ mod tests {
     fn sniffer_stops_on_broken_chunks() {
         let verdicts = Verdicts::default();
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
-        sniffer.feed(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
-        assert_eq!(verdicts.next(), Ok(()));
+        let stream = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+        let mut out = Vec::new();
+        sniffer.feed(stream, &mut out);
+        assert_eq!(out, stream);
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
         assert_eq!(sniffer.state, State::Stopped);
         assert!(verdicts.next().is_err());
+    }
+
+    #[test]
+    fn sniffer_repairs_targets_hyper_refuses_and_keeps_the_original() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let stream = "GET /a?x=<script>\"`</script> HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n<>\
+            GET /plain HTTP/1.1\r\nHost: a\r\n\r\n";
+        let mut out = Vec::new();
+        for b in stream.as_bytes() {
+            sniffer.feed(std::slice::from_ref(b), &mut out);
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "GET /a?x=%3Cscript%3E%22%60%3C/script%3E HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n<>\
+             GET /plain HTTP/1.1\r\nHost: a\r\n\r\n"
+        );
+        let first = verdicts.next().unwrap();
+        assert_eq!(
+            first.raw_target.as_deref(),
+            Some(&b"/a?x=<script>\"`</script>"[..])
+        );
+        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        // The repaired target is one hyper's URI parser takes.
+        assert!(http::Uri::try_from("/a?x=%3Cscript%3E%22%60%3C/script%3E").is_ok());
+    }
+
+    #[test]
+    fn sniffer_hands_over_an_unfinished_head_at_eof() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let mut out = Vec::new();
+        sniffer.feed(b"GET / HTTP/1.1\r\nHo", &mut out);
+        assert!(out.is_empty());
+        sniffer.eof(&mut out);
+        assert_eq!(out, b"GET / HTTP/1.1\r\nHo");
     }
 
     #[test]

@@ -447,13 +447,15 @@ impl Inspector for Waf {
                 .map_or(0, |d| d.as_secs() as i64),
         };
         let mut tx = Transaction::new(Arc::clone(&site.engine), conn);
-        let target = ctx
-            .uri
-            .path_and_query()
-            .map_or_else(|| ctx.uri.to_string(), |p| p.as_str().to_owned());
+        // The rules see the target as the client sent it (REQUEST_LINE, REQUEST_URI_RAW).
+        let target: std::borrow::Cow<'_, [u8]> = match (&ctx.raw_target, ctx.uri.path_and_query()) {
+            (Some(raw), _) => std::borrow::Cow::Borrowed(raw),
+            (None, Some(p)) => std::borrow::Cow::Borrowed(p.as_str().as_bytes()),
+            (None, None) => std::borrow::Cow::Owned(ctx.uri.to_string().into_bytes()),
+        };
         tx.request_line(
             ctx.method.as_str().as_bytes(),
-            target.as_bytes(),
+            &target,
             protocol(ctx.version),
         );
         add_headers(

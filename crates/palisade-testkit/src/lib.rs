@@ -21,6 +21,9 @@
 //! The reflect body follows the albedo format: `{"status":int,"headers":{name:value|[values]},
 //! "body":string,"encodedBody":base64}`; `encodedBody` wins over `body`; both are optional.
 //! `content-length` and `transfer-encoding` in `headers` are ignored (the server frames the body).
+//! A non-empty body without a `Content-Type` in `headers` gets the type Go's
+//! `http.DetectContentType` would give it (albedo is a Go server): `text/html; charset=utf-8`
+//! for markup, `text/plain; charset=utf-8` for other text, and so on.
 //! The reflect request body is limited to [`MAX_REFLECT_BODY`] bytes.
 //!
 //! This crate must not be a dependency of any non-dev target.

@@ -189,6 +189,7 @@ fn reflect_response(spec: &serde_json::Value) -> Result<Response<RespBody>, &'st
             .to_vec(),
         (None, None) => Vec::new(),
     };
+    let sniffed = (!body.is_empty()).then(|| sniff_content_type(&body));
     let mut resp = Response::new(Full::new(Bytes::from(body)).boxed());
     *resp.status_mut() = status;
     if let Some(headers) = spec.get("headers") {
@@ -213,7 +214,87 @@ fn reflect_response(spec: &serde_json::Value) -> Result<Response<RespBody>, &'st
             }
         }
     }
+    // Albedo is a Go server: like Go's `net/http`, it labels a body whose headers gave no
+    // Content-Type with the type sniffed from its first bytes. The CRS response tests
+    // (95x) depend on it, since the WAF inspects only listed response types.
+    if let Some(ct) = sniffed
+        && !resp.headers().contains_key(header::CONTENT_TYPE)
+    {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
     Ok(resp)
+}
+
+/// The Content-Type Go's `http.DetectContentType` gives `body` for the kinds of content the
+/// CRS response tests send (markup, documents, common binary formats, text).
+fn sniff_content_type(body: &[u8]) -> &'static str {
+    let head = &body[..body.len().min(512)];
+    let trimmed = {
+        let i = head
+            .iter()
+            .position(|c| !matches!(c, b'\t' | b'\n' | 0x0c | b'\r' | b' '))
+            .unwrap_or(head.len());
+        &head[i..]
+    };
+    const HTML_TAGS: [&[u8]; 17] = [
+        b"<!DOCTYPE HTML",
+        b"<HTML",
+        b"<HEAD",
+        b"<SCRIPT",
+        b"<IFRAME",
+        b"<H1",
+        b"<DIV",
+        b"<FONT",
+        b"<TABLE",
+        b"<A",
+        b"<STYLE",
+        b"<TITLE",
+        b"<B",
+        b"<BODY",
+        b"<BR",
+        b"<P",
+        b"<!--",
+    ];
+    let html = HTML_TAGS.iter().any(|tag| {
+        trimmed.len() > tag.len()
+            && trimmed[..tag.len()].eq_ignore_ascii_case(tag)
+            && matches!(trimmed[tag.len()], b' ' | b'>')
+    });
+    if html {
+        return "text/html; charset=utf-8";
+    }
+    if trimmed.starts_with(b"<?xml") {
+        return "text/xml; charset=utf-8";
+    }
+    const EXACT: [(&[u8], &str); 9] = [
+        (b"%PDF-", "application/pdf"),
+        (b"%!PS-Adobe-", "application/postscript"),
+        (b"\xFE\xFF", "text/plain; charset=utf-16be"),
+        (b"\xFF\xFE", "text/plain; charset=utf-16le"),
+        (b"\xEF\xBB\xBF", "text/plain; charset=utf-8"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"\x89PNG\x0D\x0A\x1A\x0A", "image/png"),
+        (b"\xFF\xD8\xFF", "image/jpeg"),
+    ];
+    if let Some((_, ct)) = EXACT.iter().find(|(sig, _)| head.starts_with(sig)) {
+        return ct;
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return "application/zip";
+    }
+    if head.starts_with(b"\x1F\x8B\x08") {
+        return "application/x-gzip";
+    }
+    let binary = head
+        .iter()
+        .any(|&c| matches!(c, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F));
+    if binary {
+        "application/octet-stream"
+    } else {
+        "text/plain; charset=utf-8"
+    }
 }
 
 fn websocket(mut req: Request<Incoming>, state: Arc<State>) -> Response<RespBody> {

@@ -157,6 +157,49 @@ async fn reflect_answers_as_told() {
 }
 
 #[tokio::test]
+async fn reflect_sniffs_content_type_as_go_does() {
+    let origin = Origin::start().await;
+    let cases = [
+        (
+            r#"{"body":"<html><p>x</p></html>"}"#,
+            Some("text/html; charset=utf-8"),
+        ),
+        (
+            r#"{"body":"  <!DOCTYPE html>"}"#,
+            Some("text/html; charset=utf-8"),
+        ),
+        (
+            r#"{"body":"<?xml version=\"1.0\"?><a/>"}"#,
+            Some("text/xml; charset=utf-8"),
+        ),
+        (
+            r#"{"body":"ORA-01756: quoted string"}"#,
+            Some("text/plain; charset=utf-8"),
+        ),
+        (
+            r#"{"encodedBody":"AAECAw=="}"#,
+            Some("application/octet-stream"),
+        ),
+        (
+            r#"{"body":"x","headers":{"content-type":"application/json"}}"#,
+            Some("application/json"),
+        ),
+        (r#"{}"#, None),
+    ];
+    for (spec, want) in cases {
+        let req = Request::post(format!("{}/reflect", origin.url()))
+            .body(Full::new(Bytes::from(spec)).boxed())
+            .unwrap();
+        let resp = h1().request(req).await.unwrap();
+        let got = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(got.as_deref(), want, "{spec}");
+    }
+}
+
+#[tokio::test]
 async fn websocket_echo() {
     let origin = Origin::start().await;
     let tcp = tokio::net::TcpStream::connect(origin.addr()).await.unwrap();

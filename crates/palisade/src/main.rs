@@ -6,6 +6,7 @@
 mod cert;
 mod conformance;
 mod detect;
+mod fetch_crs;
 mod serve;
 mod validate;
 
@@ -50,6 +51,21 @@ enum Command {
     /// Conformance suites.
     #[command(subcommand)]
     Conformance(ConformanceCommand),
+    /// Rule sets.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Download, verify and install the OWASP CRS release Palisade is tested against.
+    ///
+    /// Installs into `<data dir>/crs`, where `palisade serve` finds it. Every rule file,
+    /// `crs-setup.conf.example` and `LICENSE` must match the SHA-256 list built into
+    /// Palisade; on any difference nothing is installed and a previous install stays. Prints
+    /// the archive's SHA-256 (pin it with `--sha256`). A previous install's `crs-setup.conf`
+    /// and plugins are kept.
+    FetchCrs(fetch_crs::FetchCrsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +134,7 @@ fn main() -> ExitCode {
         Command::Cert(CertCommand::Dev { names, data_dir }) => cert::dev(&data_dir, &names),
         Command::Detect(args) => detect::run(&args),
         Command::Conformance(ConformanceCommand::Crs(args)) => conformance::run(args),
+        Command::Rules(RulesCommand::FetchCrs(args)) => fetch_crs::run(args),
     };
     match result {
         Ok(code) => code,

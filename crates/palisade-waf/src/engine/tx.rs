@@ -197,6 +197,11 @@ impl Transaction {
 
     /// Runs phase 1.
     pub fn process_request_headers(&mut self) -> Option<&Interruption> {
+        // As in ModSecurity, the Content-Type chooses the default body processor before
+        // phase 1, so that REQBODY_PROCESSOR reads it and `ctl` can override it.
+        if self.d.processor.is_none() {
+            self.d.processor = self.default_processor().map(processor_name);
+        }
         self.run_phase(1);
         self.interruption.as_ref()
     }
@@ -229,6 +234,18 @@ impl Transaction {
         self.interruption.as_ref()
     }
 
+    /// The body processor the request's Content-Type selects when no `ctl` chose one.
+    fn default_processor(&self) -> Option<BodyProcessor> {
+        let ct = vars::header(&self.d.headers, b"content-type")?.trim_ascii_start();
+        if starts_with_ci(ct, b"application/x-www-form-urlencoded") {
+            Some(BodyProcessor::UrlEncoded)
+        } else if starts_with_ci(ct, b"multipart/form-data") {
+            Some(BodyProcessor::Multipart)
+        } else {
+            None
+        }
+    }
+
     fn request_body(&mut self, body: &[u8], total_len: Option<u64>) {
         let total = total_len
             .unwrap_or(body.len() as u64)
@@ -239,16 +256,7 @@ impl Transaction {
         }
         let cfg = self.engine.config();
         let ct = vars::header(&self.d.headers, b"content-type").map(<[u8]>::to_vec);
-        let processor = self.ctl.processor.or_else(|| {
-            let ct = ct.as_deref()?.trim_ascii_start();
-            if starts_with_ci(ct, b"application/x-www-form-urlencoded") {
-                Some(BodyProcessor::UrlEncoded)
-            } else if starts_with_ci(ct, b"multipart/form-data") {
-                Some(BodyProcessor::Multipart)
-            } else {
-                None
-            }
-        });
+        let processor = self.ctl.processor.or_else(|| self.default_processor());
         let limit = self.ctl.request_body_limit;
         let no_files_limit = cfg.request_body_no_files_limit;
         let applicable = if processor == Some(BodyProcessor::Multipart) {
@@ -825,7 +833,10 @@ impl Transaction {
             Ctl::RuleRemoveById(ids) => ctl.removed.push(RuleSel::Ids(ids.clone())),
             Ctl::RuleRemoveByTag(t) => ctl.removed.push(RuleSel::Tag(t.clone())),
             Ctl::RuleRemoveByMsg(m) => ctl.removed.push(RuleSel::Msg(m.clone())),
-            Ctl::RequestBodyProcessor(p) => ctl.processor = Some(*p),
+            Ctl::RequestBodyProcessor(p) => {
+                ctl.processor = Some(*p);
+                self.d.processor = Some(processor_name(*p));
+            }
             Ctl::RequestBodyAccess(b) => ctl.request_body_access = *b,
             Ctl::RequestBodyLimit(n) => ctl.request_body_limit = *n,
             Ctl::ForceRequestBodyVariable(b) => ctl.force_request_body_variable = *b,

@@ -578,10 +578,10 @@ fn values<'d>(
         V::ReqbodyErrorMsg | V::ReqbodyProcessorErrorMsg => {
             scalar(out, var, b(d.reqbody_error_msg.as_bytes()), false);
         }
+        // Present (empty) when no processor is chosen, as in ModSecurity: CRS 901340 tests
+        // it with a negated @rx to force REQUEST_BODY for other content types.
         V::ReqbodyProcessor => {
-            if let Some(p) = d.processor {
-                scalar(out, var, b(p.as_bytes()), false);
-            }
+            scalar(out, var, b(d.processor.unwrap_or("").as_bytes()), false);
         }
         V::RequestBasename => scalar(out, var, b(&d.basename), true),
         V::RequestBody => {
