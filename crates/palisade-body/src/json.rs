@@ -1,16 +1,17 @@
 //! JSON bodies flattened to `ARGS`, named the way Coraza names them.
 //!
 //! Naming rule: the root is `json`; an object member appends `.` and its key; an array
-//! element appends `.` and its zero-based index. So `{"a":{"b":[1,{"c":"x"}]}}` yields
-//! `json.a.b.0 = 1` and `json.a.b.1.c = x`, and a top-level scalar `5` yields `json = 5`.
+//! element appends `.` and its zero-based index; and every array also yields one argument
+//! under its own name holding its length. So `{"a":{"b":[1,{"c":"x"}]}}` yields
+//! `json.a.b.0 = 1`, `json.a.b.1.c = x` and `json.a.b = 2`, and a top-level scalar `5`
+//! yields `json = 5`. This is Coraza's convention (`internal/bodyprocessors/json_test.go`).
 //! CRS relies on the `json.` prefix and dotted object keys (regression test 942362-33, and
-//! the exclusion `!ARGS_NAMES:json.profile` in REQUEST-999, "libModSecurity3/Coraza only");
-//! no CRS test depends on how array elements are named. For arrays the engines differ:
-//! Coraza (`internal/bodyprocessors/json_test.go`) uses `.0`, `.1`, ... and additionally
-//! emits one argument per array holding its length (`json.a.b = 2`), which this crate does
-//! not; libModSecurity v3 (`request_body_processor/json.cc`) appends `.array_0`, ... and
+//! the exclusion `!ARGS_NAMES:json.profile` in REQUEST-999, "libModSecurity3/Coraza only"),
+//! and on the key of an array being an argument name of its own (934210-13 looks for
+//! `ARGS_NAMES` ending in a Django lookup such as `__contained_by` whose value is a list).
+//! libModSecurity v3 (`request_body_processor/json.cc`) instead appends `.array_0`, ... and
 //! names a container inside an array after the last key seen, which this crate does not
-//! imitate. Empty objects and arrays emit nothing.
+//! imitate. Empty objects emit nothing; an empty array emits its length, `0`.
 //!
 //! Leaf values: strings unescaped (`\uXXXX` to UTF-8, surrogate pairs combined, a lone
 //! surrogate is an error); numbers as their source text; `true`/`false` as text; `null` as
@@ -80,6 +81,7 @@ impl Parser<'_> {
                     if self.peek() == Some(b']') {
                         self.i += 1;
                         stack.pop();
+                        self.emit(&path, b"0".to_vec())?;
                     } else {
                         path.extend_from_slice(b".0");
                         continue 'value;
@@ -129,11 +131,17 @@ impl Parser<'_> {
                         path.extend_from_slice(index.to_string().as_bytes());
                         continue 'value;
                     }
-                    (Frame::Object { base }, Some(b'}'))
-                    | (Frame::Array { base, .. }, Some(b']')) => {
+                    (Frame::Object { base }, Some(b'}')) => {
                         self.i += 1;
                         path.truncate(*base);
                         stack.pop();
+                    }
+                    (Frame::Array { base, index }, Some(b']')) => {
+                        self.i += 1;
+                        let len = (*index + 1).to_string().into_bytes();
+                        path.truncate(*base);
+                        stack.pop();
+                        self.emit(&path, len)?;
                     }
                     (_, None) => return Err(self.err("premature EOF")),
                     _ => return Err(self.err("unexpected character")),
@@ -362,7 +370,13 @@ mod tests {
     #[test]
     fn nested_names() {
         let got = flat(r#"{"a":{"b":[1,{"c":"x"}],"d":null},"e":[]}"#);
-        let want = [("json.a.b.0", "1"), ("json.a.b.1.c", "x"), ("json.a.d", "")];
+        let want = [
+            ("json.a.b.0", "1"),
+            ("json.a.b.1.c", "x"),
+            ("json.a.b", "2"),
+            ("json.a.d", ""),
+            ("json.e", "0"),
+        ];
         let want: Vec<_> = want
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))

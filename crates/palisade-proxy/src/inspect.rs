@@ -86,6 +86,10 @@ pub struct RequestContext {
     /// encoded form, which is also what the upstream gets), or when it is not in origin
     /// form (`http://host`, `*`). `None` otherwise: `uri` is then the target as received.
     pub raw_target: Option<Box<[u8]>>,
+    /// The HTTP/1 request head as received, request line to the empty line (`None` on
+    /// HTTP/2): header names in their original case and every line in its order, which
+    /// `headers` (lower-case names, grouped by name) does not keep.
+    pub raw_head: Option<Box<[u8]>>,
     /// The inspector's own per-request state (its transaction).
     pub extension: Option<Box<dyn Any + Send>>,
 }

@@ -69,6 +69,7 @@ pub(crate) async fn handle(
         version: req.version(),
         headers: req.headers().clone(),
         raw_target: None,
+        raw_head: None,
         extension: None,
     };
     let mut tx = Tx {
@@ -205,6 +206,7 @@ async fn proxy(
     } else if let Some(verdicts) = &conn.verdicts {
         let accepted = verdicts.next().map_err(Stop::Reject)?;
         tx.ctx.raw_target = accepted.raw_target;
+        tx.ctx.raw_head = accepted.head;
     }
 
     // 2. Route.
@@ -216,7 +218,7 @@ async fn proxy(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    // HTTP/1.0 may omit Host and HTTP/1.1 may send it empty (RFC 9110 §7.2): such requests
+    // HTTP/1.0 may omit Host or send it empty (the guard refuses both on HTTP/1.1): such requests
     // go to the catch-all sites (`*`) only. The framing guard already refused bad values.
     let host = match raw_host.as_deref().map(str::trim) {
         None | Some("") if !h2 => String::new(),

@@ -22,7 +22,8 @@
 //! | `Transfer-Encoding` other than exactly one `chunked` line | 400 |
 //! | `Transfer-Encoding` on HTTP/1.0 | 400 |
 //! | `Transfer-Encoding` together with `Content-Length` | 400 |
-//! | HTTP/1.1 without `Host`, more than one `Host`, an unusable `Host` value | 400 |
+//! | HTTP/1.1 without `Host` or with an empty one, more than one `Host`, an unusable `Host` value | 400 |
+//! | a well-formed version of a later major than 1 (`HTTP/4.0`) | 505 |
 //! | absolute-form target whose authority differs from `Host`, or with user info | 400 |
 //! | a fragment (`#`) in the request target (RFC 9112 §3.2 has none) | 400 |
 //! | `CONNECT` to a target that is not `host:port` | 400 |
@@ -105,6 +106,9 @@ pub(crate) struct Accepted {
     /// for hyper (see the module docs) or when it is not in origin form (`http://…`, `*`);
     /// `None` otherwise.
     pub(crate) raw_target: Option<Box<[u8]>>,
+    /// The head as received (request line to the empty line): header names keep their
+    /// case and every line its order, which hyper's parsed headers do not.
+    pub(crate) head: Option<Box<[u8]>>,
 }
 
 /// The verdict queue shared by a connection's guard and its service.
@@ -195,6 +199,12 @@ fn check_parsed<'h>(
         }
         Err(httparse::Error::HeaderName) => return Err(Rejection::bad("invalid header name")),
         Err(httparse::Error::HeaderValue) => return Err(Rejection::bad("invalid header value")),
+        Err(httparse::Error::Version) if names_other_version(head) => {
+            return Err(Rejection {
+                status: StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+                shape: "unsupported HTTP version",
+            });
+        }
         Err(httparse::Error::Version) => return Err(Rejection::bad("invalid version")),
         Err(_) => return Err(Rejection::bad("unparsable request line")),
     }
@@ -272,7 +282,12 @@ fn check_parsed<'h>(
         return Err(Rejection::bad("duplicate Host"));
     }
     let host = match host {
-        // An empty Host is allowed (RFC 9110 §7.2); only catch-all sites serve it.
+        // HTTP/1.1 needs a usable Host (RFC 9112 §3.2: the target URI of an http request
+        // always has an authority). HTTP/1.0 may leave it empty; only catch-all sites
+        // serve such requests.
+        Some(raw) if raw.trim_ascii().is_empty() && version == 1 => {
+            return Err(Rejection::bad("empty Host"));
+        }
         Some(raw) if raw.trim_ascii().is_empty() => None,
         Some(raw) => Some(
             std::str::from_utf8(raw)
@@ -322,6 +337,31 @@ fn check_absolute_target(target: &str, host: Option<&str>) -> Result<(), Rejecti
         (Some(_), None) => Ok(()),
         _ => Err(Rejection::bad("absolute-form target differs from Host")),
     }
+}
+
+/// Whether the request line ends in a well-formed `HTTP/d.d` of a later major version than
+/// 1 (`HTTP/4.0`): 505 rather than 400. HTTP/0.x request lines and unknown HTTP/1 minors stay
+/// 400, as httpd answers them.
+fn names_other_version(head: &[u8]) -> bool {
+    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let Some(v) = line.rsplit(|&b| b == b' ').next() else {
+        return false;
+    };
+    matches!(v, [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+        if (b'2'..=b'9').contains(major) && minor.is_ascii_digit())
+}
+
+/// `head` with the request line's version replaced by `HTTP/1.1`.
+fn with_version_1_1(head: &[u8]) -> Vec<u8> {
+    let line_end = memchr_lf(head).map_or(head.len(), |i| i.saturating_sub(1));
+    let version_start = head[..line_end]
+        .iter()
+        .rposition(|&b| b == b' ')
+        .map_or(line_end, |i| i + 1);
+    let mut out = head[..version_start].to_vec();
+    out.extend_from_slice(b"HTTP/1.1");
+    out.extend_from_slice(&head[line_end..]);
+    out
 }
 
 fn valid_port_text(port: &str) -> bool {
@@ -582,6 +622,11 @@ impl Sniffer {
         let verdict = check_head(&self.head, self.max_headers, &mut self.scratch);
         match verdict {
             Err(rejection) => {
+                if rejection.status == StatusCode::HTTP_VERSION_NOT_SUPPORTED {
+                    // hyper would answer an unknown version with a bare 400 of its own; a
+                    // head it can parse lets the service give the refusal its real status.
+                    self.head = with_version_1_1(&self.head);
+                }
                 self.stop(Some(rejection), out);
                 &data[consumed..]
             }
@@ -607,7 +652,7 @@ impl Sniffer {
                         }
                     }
                 }
-                self.head.clear();
+                accepted.head = Some(std::mem::take(&mut self.head).into_boxed_slice());
                 if !self.verdicts.push(Ok(accepted)) {
                     self.stop(None, out);
                     return &data[consumed..];
@@ -922,7 +967,7 @@ mod tests {
                 Framing::Upgrade,
             ),
             ("OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\n", Framing::None),
-            ("GET / HTTP/1.1\r\nHost:\r\n\r\n", Framing::None),
+            ("GET / HTTP/1.0\r\nHost:\r\n\r\n", Framing::None),
             (
                 "GET /?q=<b>\"x\" HTTP/1.1\r\nHost: a\r\n\r\n",
                 Framing::None,
@@ -1063,6 +1108,13 @@ mod tests {
                 "absolute-form target with a foreign scheme",
             ),
             ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", "invalid version"),
+            ("GET / HTTP/0.9\r\nHost: a\r\n\r\n", "invalid version"),
+            (
+                "GET / HTTP/4.0\r\nHost: a\r\n\r\n",
+                "unsupported HTTP version",
+            ),
+            ("GET / HTTX/1.1\r\nHost: a\r\n\r\n", "invalid version"),
+            ("GET / HTTP/1.1\r\nHost:\r\n\r\n", "empty Host"),
             (
                 "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n",
                 "CONNECT",
@@ -1115,9 +1167,9 @@ mod tests {
             String::from_utf8_lossy(&out),
             String::from_utf8_lossy(&expected)
         );
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         assert_eq!(
             verdicts.next().unwrap_err().shape,
             "duplicate Content-Length"
@@ -1138,8 +1190,8 @@ mod tests {
         let mut out = Vec::new();
         sniffer.feed(stream.as_bytes(), &mut out);
         assert_eq!(out, stream.as_bytes());
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         assert_eq!(verdicts.0.lock().unwrap().len(), 0);
     }
 
@@ -1174,7 +1226,7 @@ mod tests {
         let mut out = Vec::new();
         sniffer.feed(stream, &mut out);
         assert_eq!(out, stream);
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         assert_eq!(sniffer.state, State::Stopped);
         assert!(verdicts.next().is_err());
     }
@@ -1199,9 +1251,27 @@ mod tests {
             first.raw_target.as_deref(),
             Some(&b"/a?x=<script>\"`</script>"[..])
         );
-        assert_eq!(verdicts.next(), Ok(Accepted::default()));
+        assert_eq!(
+            first.head.as_deref(),
+            Some(
+                &b"GET /a?x=<script>\"`</script> HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n"
+                    [..]
+            )
+        );
+        assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         // The repaired target is one hyper's URI parser takes.
         assert!(http::Uri::try_from("/a?x=%3Cscript%3E%22%60%3C/script%3E").is_ok());
+    }
+
+    #[test]
+    fn sniffer_gives_hyper_a_parsable_head_for_an_unknown_version() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let mut out = Vec::new();
+        sniffer.feed(b"GET / HTTP/4.0\r\nHost: a\r\n\r\n", &mut out);
+        assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        let r = verdicts.next().unwrap_err();
+        assert_eq!(r.status, StatusCode::HTTP_VERSION_NOT_SUPPORTED);
     }
 
     #[test]

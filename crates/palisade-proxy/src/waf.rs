@@ -460,6 +460,7 @@ impl Inspector for Waf {
         );
         add_headers(
             &mut tx,
+            ctx.raw_head.as_deref(),
             &ctx.headers,
             ctx.uri.authority().map(|a| a.as_str()),
         );
@@ -562,7 +563,27 @@ impl Inspector for Waf {
     }
 }
 
-fn add_headers(tx: &mut Transaction, headers: &HeaderMap, authority: Option<&str>) {
+/// Gives the transaction the request headers: from the raw HTTP/1 head when there is one
+/// (names as the client spelled them, as ModSecurity logs them: `REQUEST_HEADERS:User-Agent`),
+/// else from the parsed map (HTTP/2 names are lower-case on the wire anyway).
+fn add_headers(
+    tx: &mut Transaction,
+    raw_head: Option<&[u8]>,
+    headers: &HeaderMap,
+    authority: Option<&str>,
+) {
+    if let Some(head) = raw_head {
+        // The framing guard parsed this head with the same limits; a second parse that
+        // fails (it cannot, short of a bug) falls back to the parsed map.
+        let mut slots = vec![httparse::EMPTY_HEADER; headers.len() + 8];
+        let mut req = httparse::Request::new(&mut slots);
+        if let Ok(httparse::Status::Complete(_)) = req.parse(head) {
+            for h in req.headers.iter() {
+                tx.add_request_header(h.name.as_bytes(), h.value);
+            }
+            return;
+        }
+    }
     if !headers.contains_key(http::header::HOST)
         && let Some(a) = authority
     {

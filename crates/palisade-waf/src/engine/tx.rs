@@ -152,11 +152,14 @@ impl Transaction {
             Some(i) => (&without_fragment[..i], &without_fragment[i + 1..]),
             None => (without_fragment, &b""[..]),
         };
-        d.path = path.to_vec();
-        d.basename = match memchr::memrchr(b'/', path) {
+        // REQUEST_FILENAME and REQUEST_BASENAME are percent-decoded, as libModSecurity and
+        // Coraza give them (CRS 933151 and friends match `name (` spelled `name%20%28`).
+        let path = percent_decode(path);
+        d.basename = match memchr::memrchr(b'/', &path) {
             Some(i) => path[i + 1..].to_vec(),
             None => path.to_vec(),
         };
+        d.path = path;
         d.query = query.to_vec();
         let (args, bad) = parse_args(query, sep, limit, false);
         d.args = args;
@@ -1163,6 +1166,36 @@ fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Decodes `%XX` escapes (not `+`); an invalid escape is kept as it is.
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b == b'%'
+            && let (Some(h), Some(l)) = (
+                input.get(i + 1).copied().and_then(hex),
+                input.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1173,6 +1206,13 @@ mod tests {
         assert_eq!(atoi(b"  -7"), -7);
         assert_eq!(atoi(b"x"), 0);
         assert_eq!(atoi(b""), 0);
+    }
+
+    #[test]
+    fn filename_escapes_are_decoded_but_plus_and_bad_escapes_kept() {
+        assert_eq!(percent_decode(b"/a%20%28b+c"), b"/a (b+c");
+        assert_eq!(percent_decode(b"/%zz%4"), b"/%zz%4");
+        assert_eq!(percent_decode(b"%41%2f"), b"A/");
     }
 
     #[test]
