@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Whole-proxy benchmark on loopback, in one run: the upstream directly, nginx as a plain
-# reverse proxy (when installed) and Palisade, each measured with wrk against the same
-# upstream. Prints requests/s, p50/p99 latency, the proxy's CPU time per request (from
-# /proc/PID/stat of its process tree) and the ratios Palisade/nginx.
+# reverse proxy (when installed), Palisade as a plain proxy (WAF off) and Palisade with the
+# OWASP CRS at paranoia level 1 in blocking mode (its embedded default), each measured with
+# wrk against the same upstream. Prints requests/s, p50/p99 latency, the proxy's CPU time per
+# request (from /proc/PID/stat of its process tree) and the ratios against nginx and against
+# the plain Palisade.
 #
 #   bench/proxy.sh                      build release, run, print the table
 #   DURATION=10 REPEATS=3 CONNS=32 THREADS=2 bench/proxy.sh
-#   PALISADE_ARGS="--config my.toml"    run Palisade with a config instead of --upstream
+#   CRS=0 bench/proxy.sh                skip the CRS row (no CRS checkout at hand)
+#
+# The CRS row needs a CRS checkout (PALISADE_CRS_DIR, or ../shared/crs, or data/crs from
+# `palisade rules fetch-crs`).
 #
 # Needs: wrk, and nginx for the upstream and the nginx peer (apt-get install wrk nginx).
 # Every process started here is stopped here, by PID.
@@ -22,6 +27,9 @@ PORT_UPSTREAM="${PORT_UPSTREAM:-18000}"
 PORT_NGINX="${PORT_NGINX:-18080}"
 PORT_PALISADE="${PORT_PALISADE:-18090}"
 PORT_ADMIN="${PORT_ADMIN:-18091}"
+PORT_PALISADE_CRS="${PORT_PALISADE_CRS:-18092}"
+PORT_ADMIN_CRS="${PORT_ADMIN_CRS:-18093}"
+CRS="${CRS:-1}"
 BENCH_PATH="${BENCH_PATH:-/products/search?q=running+shoes&category=sport&sort=price_asc&page=2}"
 export BENCH_PATH
 CLK_TCK="$(getconf CLK_TCK)"
@@ -121,11 +129,39 @@ else
   exit 2
 fi
 
-# shellcheck disable=SC2086
-RUST_LOG=warn "$BIN" serve ${PALISADE_ARGS:---upstream http://127.0.0.1:$PORT_UPSTREAM} \
-  --listen "127.0.0.1:$PORT_PALISADE" --admin-listen "127.0.0.1:$PORT_ADMIN" \
-  --data-dir "$STATE/data" >"$STATE/palisade.out" 2>&1 & PID_PALISADE=$!; PIDS+=($PID_PALISADE)
+# Plain Palisade: one site, WAF off.
+cat > "$STATE/plain.toml" <<CONF
+data_dir = "$STATE/data-plain"
+[admin]
+listen = "127.0.0.1:$PORT_ADMIN"
+[[listener]]
+name = "http"
+address = "127.0.0.1:$PORT_PALISADE"
+[[upstream]]
+name = "backend"
+targets = ["http://127.0.0.1:$PORT_UPSTREAM"]
+[[site]]
+name = "bench"
+hosts = ["*"]
+upstream = "backend"
+[site.waf]
+mode = "off"
+CONF
+RUST_LOG=warn "$BIN" serve --config "$STATE/plain.toml" >"$STATE/palisade.out" 2>&1 &
+PID_PALISADE=$!; PIDS+=($PID_PALISADE)
 wait_port "$PORT_PALISADE"
+
+# Palisade on embedded defaults: CRS PL1, blocking, anomaly threshold 5.
+PID_CRS=""
+if [ "$CRS" = 1 ]; then
+  RUST_LOG=warn "$BIN" serve --upstream "http://127.0.0.1:$PORT_UPSTREAM" \
+    --listen "127.0.0.1:$PORT_PALISADE_CRS" --admin-listen "127.0.0.1:$PORT_ADMIN_CRS" \
+    --data-dir "$STATE/data-crs" >"$STATE/palisade-crs.out" 2>&1 & PID_CRS=$!; PIDS+=($PID_CRS)
+  wait_port "$PORT_PALISADE_CRS"
+  for _ in $(seq 1 50); do grep -q "CRS from" "$STATE/palisade-crs.out" && break; sleep 0.1; done
+  grep -q "CRS from" "$STATE/palisade-crs.out" || {
+    echo "bench: the CRS gateway did not load CRS:" >&2; cat "$STATE/palisade-crs.out" >&2; exit 2; }
+fi
 
 run_one() { # name port pid -> "rps p50 p99 cpu_us_per_req errors"
   local name=$1 port=$2 pid=${3:-} out t0 t1 requests
@@ -155,6 +191,7 @@ for r in $(seq 1 "$REPEATS"); do
   run_one upstream "$PORT_UPSTREAM" >> "$RESULTS"
   [ -n "$NGINX" ] && run_one nginx "$PORT_NGINX" "$PID_NGINX" >> "$RESULTS"
   run_one palisade "$PORT_PALISADE" "$PID_PALISADE" >> "$RESULTS"
+  [ -n "$PID_CRS" ] && run_one palisade-crs "$PORT_PALISADE_CRS" "$PID_CRS" >> "$RESULTS"
 done
 
 # Median of the repeats per target.
@@ -168,14 +205,18 @@ def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
 table = {}
-print(f"{'target':<10} {'req/s':>10} {'p50 us':>8} {'p99 us':>8} {'CPU us/req':>11} {'errors':>7}")
+print(f"{'target':<13} {'req/s':>10} {'p50 us':>8} {'p99 us':>8} {'CPU us/req':>11} {'errors':>7}")
 for name, rs in rows.items():
     m = tuple(med([r[i] for r in rs]) for i in range(4)) + (sum(r[4] for r in rs),)
     table[name] = m
     cpu = "-" if m[3] is None else f"{m[3]:.1f}"
-    print(f"{name:<10} {m[0]:>10.0f} {m[1]:>8.0f} {m[2]:>8.0f} {cpu:>11} {m[4]:>7}")
+    print(f"{name:<13} {m[0]:>10.0f} {m[1]:>8.0f} {m[2]:>8.0f} {cpu:>11} {m[4]:>7}")
 if "nginx" in table and "palisade" in table:
     p, n = table["palisade"], table["nginx"]
     print(f"ratio palisade/nginx: throughput {p[0]/n[0]:.2f}x, p99 {p[2]/n[2]:.2f}x"
           + (f", CPU per request {p[3]/n[3]:.2f}x" if p[3] and n[3] else ""))
+if "palisade-crs" in table and "palisade" in table:
+    c, p = table["palisade-crs"], table["palisade"]
+    print(f"ratio palisade-crs/palisade: throughput {c[0]/p[0]:.2f}x, p99 {c[2]/p[2]:.2f}x"
+          + (f", CPU per request {c[3]/p[3]:.2f}x (+{c[3]-p[3]:.1f} us for CRS PL1)" if c[3] and p[3] else ""))
 PY

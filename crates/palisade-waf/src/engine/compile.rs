@@ -1,9 +1,15 @@
 //! AST → [`Engine`]: default actions, targets, operators, transformation chains, markers,
 //! and the directives that change rules defined before them (`SecRuleRemove*`,
 //! `SecRuleUpdate*`). Every error of the rule set is collected and reported at once.
+//!
+//! Operators are compiled first, each distinct one once and on all available cores
+//! (regexes and phrase automata are most of the load time); data files are read on the
+//! calling thread. Then the rules are built in load order from those results, so errors
+//! and their order are the same as when compiling one rule after the other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use palisade_seclang::registry::TransformationName;
 use palisade_seclang::{
@@ -13,7 +19,7 @@ use palisade_seclang::{
 
 use super::rule::{Disruptive, Effect, Exclusion, Item, Meta, Rule, RuleSel, Sel, Target};
 use super::{DataFiles, Engine, EngineConfig};
-use crate::operators::{self, DataLoader};
+use crate::operators::{self, CompiledOperator, DataLoader, OperatorError};
 use crate::transformations::{self, TransformFn};
 
 /// SecDefaultAction for one phase.
@@ -51,9 +57,99 @@ impl DataLoader for RuleFileData<'_> {
     }
 }
 
+/// What an operator's compiled form depends on: name, argument and, for operators that
+/// read data files, the rule file the names are resolved against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct OpKey<'a> {
+    name: &'a str,
+    argument: &'a str,
+    rule_file: &'a str,
+}
+
+/// Data files read ahead on the compiling thread, handed to an operator compiled on
+/// another: the same bytes or the same error the real loader gave. A name that was not
+/// read ahead is noted, and the operator is then compiled again with the real loader.
+struct Preloaded {
+    files: Vec<(String, Result<Vec<u8>, String>)>,
+    missed: AtomicBool,
+}
+
+impl DataLoader for Preloaded {
+    fn load(&self, name: &str) -> Result<Vec<u8>, String> {
+        match self.files.iter().find(|(n, _)| n == name) {
+            Some((_, r)) => r.clone(),
+            None => {
+                self.missed.store(true, Ordering::Relaxed);
+                Err(format!("{name:?} was not read ahead"))
+            }
+        }
+    }
+}
+
+/// One distinct operator to compile ahead of the rules.
+struct OpJob<'a> {
+    key: OpKey<'a>,
+    files: Preloaded,
+    /// Rough cost, to start the most expensive ones first.
+    cost: usize,
+}
+
+type OpResult = Result<CompiledOperator, OperatorError>;
+
+/// Most threads used to compile operators.
+const MAX_COMPILE_THREADS: usize = 8;
+
+/// Compiles every job, on up to [`MAX_COMPILE_THREADS`] threads (this one included).
+/// Results are in job order; a thread that cannot be started leaves its share to the others.
+fn compile_jobs(jobs: &[OpJob<'_>]) -> Vec<Option<OpResult>> {
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break };
+            let k = job.key;
+            done.push((
+                i,
+                operators::compile(k.name, k.argument.as_bytes(), &job.files),
+            ));
+        }
+        done
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_COMPILE_THREADS)
+        .min(jobs.len());
+    let mut results: Vec<Option<OpResult>> =
+        std::iter::repeat_with(|| None).take(jobs.len()).collect();
+    std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("waf-compile".into())
+                    .spawn_scoped(s, work)
+                    .ok()
+            })
+            .collect();
+        let mut all = work();
+        for h in helpers {
+            match h.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, r) in all {
+            results[i] = Some(r);
+        }
+    });
+    results
+}
+
 pub(crate) struct Compiler<'a> {
     rules: &'a RuleSet,
     data: &'a dyn DataFiles,
+    /// Every distinct rule operator, compiled before the rules are built.
+    compiled: HashMap<OpKey<'a>, OpResult>,
     diags: Vec<Diagnostic>,
     defaults: [Defaults; 5],
     config: EngineConfig,
@@ -75,6 +171,7 @@ impl<'a> Compiler<'a> {
         Compiler {
             rules,
             data,
+            compiled: HashMap::new(),
             diags: Vec::new(),
             defaults: Default::default(),
             config: EngineConfig::default(),
@@ -101,7 +198,108 @@ impl<'a> Compiler<'a> {
         });
     }
 
+    /// The rule file an operator's data files are resolved against.
+    fn rule_file(&self, o: &palisade_seclang::Operator) -> &'a str {
+        let rules: &'a RuleSet = self.rules;
+        rules
+            .files
+            .get(o.span.file.0 as usize)
+            .map_or("", |f| f.name.as_str())
+    }
+
+    /// The key of `o` and the data files it reads.
+    fn op_key(&self, o: &'a palisade_seclang::Operator) -> (OpKey<'a>, Vec<String>) {
+        let name = o.kind.name();
+        let files = operators::data_files(name, o.argument.as_bytes());
+        let key = OpKey {
+            name,
+            argument: o.argument.as_str(),
+            rule_file: if files.is_empty() {
+                ""
+            } else {
+                self.rule_file(o)
+            },
+        };
+        (key, files)
+    }
+
+    /// Compiles every distinct operator of the rule set in parallel (regexes and phrase
+    /// automata are most of the load time). Data files are read here, on this thread;
+    /// errors are reported later, by the rule that uses the operator.
+    fn precompile(&mut self) {
+        let rules: &'a RuleSet = self.rules;
+        let mut jobs: Vec<OpJob<'a>> = Vec::new();
+        let mut seen: HashSet<OpKey<'a>> = HashSet::new();
+        let mut stack: Vec<&'a AstRule> = rules
+            .directives
+            .iter()
+            .filter_map(|d| match d {
+                Directive::Rule(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        while let Some(r) = stack.pop() {
+            stack.extend(r.chain.iter());
+            let (key, names) = self.op_key(&r.operator);
+            if !seen.insert(key) {
+                continue;
+            }
+            let loader = RuleFileData {
+                files: self.data,
+                rule_file: key.rule_file,
+            };
+            let files: Vec<(String, Result<Vec<u8>, String>)> = names
+                .into_iter()
+                .map(|n| {
+                    let content = loader.load(&n);
+                    (n, content)
+                })
+                .collect();
+            let cost = key.argument.len()
+                + files
+                    .iter()
+                    .map(|(_, c)| c.as_ref().map_or(0, Vec::len))
+                    .sum::<usize>();
+            jobs.push(OpJob {
+                key,
+                files: Preloaded {
+                    files,
+                    missed: AtomicBool::new(false),
+                },
+                cost,
+            });
+        }
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.cost));
+        let results = compile_jobs(&jobs);
+        for (job, r) in jobs.into_iter().zip(results) {
+            // A job that wanted a file not read ahead is left to `operator`.
+            if let Some(r) = r
+                && !job.files.missed.load(Ordering::Relaxed)
+            {
+                self.compiled.insert(job.key, r);
+            }
+        }
+    }
+
+    /// The compiled operator `o` (compiled ahead by [`Compiler::precompile`]).
+    fn operator(&self, o: &'a palisade_seclang::Operator) -> Result<CompiledOperator, String> {
+        let (key, _) = self.op_key(o);
+        match self.compiled.get(&key) {
+            Some(Ok(op)) => Ok(op.clone()),
+            Some(Err(e)) => Err(e.to_string()),
+            None => {
+                let data = RuleFileData {
+                    files: self.data,
+                    rule_file: self.rule_file(o),
+                };
+                operators::compile(o.kind.name(), o.argument.as_bytes(), &data)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
     pub(crate) fn run(mut self) -> Result<Engine, Diagnostics> {
+        self.precompile();
         for d in &self.rules.directives {
             self.directive(d);
         }
@@ -125,7 +323,7 @@ impl<'a> Compiler<'a> {
         Ok(Engine::from_parts(self.config, self.phases, chain_count))
     }
 
-    fn directive(&mut self, d: &Directive) {
+    fn directive(&mut self, d: &'a Directive) {
         let c = &mut self.config;
         match d {
             Directive::Rule(r) => self.rule(r),
@@ -289,7 +487,7 @@ impl<'a> Compiler<'a> {
         self.push(rule, a.span);
     }
 
-    fn rule(&mut self, r: &AstRule) {
+    fn rule(&mut self, r: &'a AstRule) {
         let id = r.id().map(|i| i.0);
         let Some(mut starter) = self.build(
             &r.variables,
@@ -384,7 +582,7 @@ impl<'a> Compiler<'a> {
     fn build(
         &mut self,
         variables: &[Variable],
-        operator: Option<&palisade_seclang::Operator>,
+        operator: Option<&'a palisade_seclang::Operator>,
         actions: &[Spanned<Action>],
         span: Span,
         parent: Option<(u8, Arc<Meta>)>,
@@ -529,23 +727,13 @@ impl<'a> Compiler<'a> {
             self.target(v, id, &mut targets, &mut exclusions);
         }
         let (op, op_negated, op_arg) = match operator {
-            Some(o) => {
-                let data = RuleFileData {
-                    files: self.data,
-                    rule_file: self
-                        .rules
-                        .files
-                        .get(o.span.file.0 as usize)
-                        .map_or("", |f| f.name.as_str()),
-                };
-                match operators::compile(o.kind.name(), o.argument.as_bytes(), &data) {
-                    Ok(op) => (op, o.negated, Box::from(o.argument.as_str())),
-                    Err(e) => {
-                        self.error(o.span, id, e.to_string());
-                        return None;
-                    }
+            Some(o) => match self.operator(o) {
+                Ok(op) => (op, o.negated, Box::from(o.argument.as_str())),
+                Err(e) => {
+                    self.error(o.span, id, e);
+                    return None;
                 }
-            }
+            },
             None => match operators::compile("unconditionalMatch", b"", &operators::NoFiles) {
                 Ok(op) => (op, false, Box::from("")),
                 Err(e) => {
@@ -840,4 +1028,97 @@ fn same_target(a: &Target, b: &Target) -> bool {
             (Sel::XmlRoot, Sel::XmlRoot) | (Sel::XmlAttributes, Sel::XmlAttributes) => true,
             _ => false,
         }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use palisade_seclang::{MapLoader, Parser};
+
+    use super::*;
+    use crate::engine::{ConnectionInfo, Transaction};
+
+    /// Data files by full path (`dir/name`), counting reads.
+    struct Files {
+        files: Vec<(&'static str, &'static str)>,
+        reads: Cell<usize>,
+    }
+
+    impl DataFiles for Files {
+        fn load(&self, rule_file: &str, name: &str) -> Result<Vec<u8>, String> {
+            self.reads.set(self.reads.get() + 1);
+            let dir = rule_file.rsplit_once('/').map_or("", |(d, _)| d);
+            let path = format!("{dir}/{name}");
+            self.files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, c)| c.as_bytes().to_vec())
+                .ok_or_else(|| format!("{path}: not found"))
+        }
+    }
+
+    fn compile(files: &[(&str, &str)], data: &Files) -> Result<Engine, Diagnostics> {
+        let mut loader = MapLoader::new();
+        let mut main = String::new();
+        for (name, text) in files {
+            loader.insert(*name, *text);
+            main.push_str(&format!("Include {name}\n"));
+        }
+        let mut p = Parser::new(&loader);
+        p.add_text("main.conf", &main);
+        let rules = match p.finish().into_result() {
+            Ok(r) => r,
+            Err(d) => panic!("{d}"),
+        };
+        Engine::compile(&rules, data)
+    }
+
+    fn matched(e: Engine, uri: &str) -> Vec<u32> {
+        let mut tx = Transaction::new(Arc::new(e), ConnectionInfo::default());
+        tx.request_line(b"GET", uri.as_bytes(), b"HTTP/1.1");
+        tx.process_request_headers();
+        tx.matches().iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn a_shared_bad_operator_is_reported_by_every_rule_that_uses_it() {
+        let data = Files {
+            files: Vec::new(),
+            reads: Cell::new(0),
+        };
+        let text = "SecRule ARGS \"@rx (\" \"id:1,phase:1,pass\"\n\
+                    SecRule ARGS \"@rx a\" \"id:2,phase:1,pass,chain\"\n\
+                    SecRule ARGS \"@rx (\" \"t:none\"\n\
+                    SecRule ARGS \"@pmFromFile missing.data\" \"id:3,phase:1,pass\"\n";
+        let Err(d) = compile(&[("/r/a.conf", text)], &data) else {
+            panic!("must not compile");
+        };
+        let ids: Vec<Option<u32>> = d.0.iter().map(|x| x.rule_id).collect();
+        assert_eq!(ids, vec![Some(1), Some(2), Some(3)], "{d}");
+        assert!(d.0[2].message.contains("missing.data"), "{d}");
+        assert_eq!(d.0[1].span.line, 3, "{d}");
+    }
+
+    #[test]
+    fn data_files_resolve_per_rule_file_and_are_read_once_per_operator() {
+        let data = Files {
+            files: vec![("/a/x.data", "alpha\n"), ("/b/x.data", "beta\n")],
+            reads: Cell::new(0),
+        };
+        let a = "SecRule REQUEST_URI \"@pmFromFile x.data\" \"id:10,phase:1,pass,log\"\n\
+                 SecRule REQUEST_URI \"@pmFromFile x.data\" \"id:11,phase:1,pass,log\"\n";
+        let b = "SecRule REQUEST_URI \"@pmFromFile x.data\" \"id:20,phase:1,pass,log\"\n";
+        let e = match compile(&[("/a/a.conf", a), ("/b/b.conf", b)], &data) {
+            Ok(e) => e,
+            Err(d) => panic!("{d}"),
+        };
+        assert_eq!(data.reads.get(), 2);
+        assert_eq!(matched(e, "/alpha"), vec![10, 11]);
+        let e = match compile(&[("/a/a.conf", a), ("/b/b.conf", b)], &data) {
+            Ok(e) => e,
+            Err(d) => panic!("{d}"),
+        };
+        assert_eq!(matched(e, "/beta"), vec![20]);
+    }
 }

@@ -6,7 +6,7 @@ use super::pm::{file_names, load_all};
 use super::{DataLoader, Kind, Matcher, OperatorError};
 
 /// A list of networks as `(address bits, prefix length)`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct IpSet {
     v4: Vec<(u32, u8)>,
     v6: Vec<(u128, u8)>,

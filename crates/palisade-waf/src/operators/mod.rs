@@ -244,8 +244,12 @@ fn macro_at(s: &[u8]) -> Option<(&str, Option<&str>, usize)> {
 }
 
 /// A compiled operator argument: the matcher behind a [`CompiledOperator`].
+///
+/// Cloning is cheap: compiled automata are shared, each clone gets its own match caches.
+#[derive(Clone)]
 pub struct Matcher(Kind);
 
+#[derive(Clone)]
 enum Kind {
     Rx(regex::bytes::Regex),
     Pm(pm::PhraseSet),
@@ -312,7 +316,7 @@ impl fmt::Debug for Matcher {
 }
 
 /// The argument of a [`CompiledOperator`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum OperatorArg {
     /// Compiled once at load time.
     Static(Matcher),
@@ -576,8 +580,8 @@ pub fn lookup(name: &str) -> Option<&'static OperatorDef> {
     OPERATORS.iter().find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
-/// An operator ready to evaluate.
-#[derive(Debug)]
+/// An operator ready to evaluate (cheap to clone, see [`Matcher`]).
+#[derive(Debug, Clone)]
 pub struct CompiledOperator {
     def: &'static OperatorDef,
     arg: OperatorArg,
@@ -606,6 +610,25 @@ pub fn compile(
         def,
         arg: OperatorArg::Static(matcher),
     })
+}
+
+/// The data files [`compile`] asks its loader for when compiling operator `name` with
+/// `argument` (`@pmFromFile`, `@ipMatchFromFile` and their aliases), in the order it asks;
+/// empty for every other operator. Lets a caller read the files before compiling elsewhere.
+pub fn data_files(name: &str, argument: &[u8]) -> Vec<String> {
+    match lookup(name) {
+        Some(def)
+            if matches!(
+                def.name,
+                "pmFromFile" | "pmf" | "ipMatchFromFile" | "ipMatchF"
+            ) =>
+        {
+            pm::file_names(argument)
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 impl CompiledOperator {
@@ -713,6 +736,57 @@ mod tests {
         ] {
             assert!(lookup(name).is_some_and(|d| d.supported), "{name}");
         }
+    }
+
+    #[test]
+    fn data_files_are_named_only_for_file_operators() {
+        assert_eq!(
+            data_files("pmFromFile", b" a.data  b.data "),
+            vec!["a.data".to_owned(), "b.data".to_owned()]
+        );
+        assert_eq!(
+            data_files("ipMatchF", b"ips.txt"),
+            vec!["ips.txt".to_owned()]
+        );
+        assert_eq!(data_files("PMF", b"x.data"), vec!["x.data".to_owned()]);
+        assert!(data_files("pm", b"a.data").is_empty());
+        assert!(data_files("rx", b"a.data").is_empty());
+        assert!(data_files("nope", b"a.data").is_empty());
+    }
+
+    #[test]
+    fn data_files_names_every_file_compile_reads() {
+        struct Recording(std::cell::RefCell<Vec<String>>);
+        impl DataLoader for Recording {
+            fn load(&self, name: &str) -> Result<Vec<u8>, String> {
+                self.0.borrow_mut().push(name.to_owned());
+                Ok(b"10.0.0.1\nphrase\n".to_vec())
+            }
+        }
+        for def in OPERATORS.iter().filter(|d| d.supported) {
+            let arg = b"one.data two.data";
+            let loader = Recording(std::cell::RefCell::new(Vec::new()));
+            let _ = compile(def.name, arg, &loader);
+            assert_eq!(
+                loader.0.into_inner(),
+                data_files(def.name, arg),
+                "{}",
+                def.name
+            );
+        }
+    }
+
+    #[test]
+    fn clones_match_like_the_original() {
+        let Ok(rx) = compile("rx", b"(a+)b", &NoFiles) else {
+            panic!("compiles");
+        };
+        let copy = rx.clone();
+        let mut caps = Captures::new();
+        caps.set_wanted(true);
+        assert!(copy.eval(b"xaab", None, &mut caps));
+        assert_eq!(caps.get(1), Some(&b"aa"[..]));
+        assert!(!copy.eval(b"xyz", None, &mut caps));
     }
 
     #[test]

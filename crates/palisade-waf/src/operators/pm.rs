@@ -8,6 +8,7 @@ use super::{Captures, DataLoader, Kind, Matcher, OperatorError};
 pub(super) const MAX_PHRASES: usize = 1 << 20;
 
 /// A set of phrases, matched ASCII-case-insensitively.
+#[derive(Clone)]
 pub(super) struct PhraseSet {
     ac: AhoCorasick,
     phrases: Vec<Box<[u8]>>,

@@ -73,8 +73,13 @@ pub(super) fn compile_rx(arg: &[u8], _: &dyn DataLoader) -> Result<Matcher, Oper
 /// match and groups 1..=n, where n is the last participating group (at most 9); a
 /// group that did not participate in between is empty.
 pub(super) fn matches(re: &Regex, input: &[u8], captures: &mut Captures) -> bool {
+    // Most inputs do not match: the plain test is much cheaper than a capturing search
+    // (no capture slots to allocate, and it may stop at the earliest match).
+    if !re.is_match(input) {
+        return false;
+    }
     if !captures.wanted() {
-        return re.is_match(input);
+        return true;
     }
     let mut locs = re.capture_locations();
     if re.captures_read(&mut locs, input).is_none() {
