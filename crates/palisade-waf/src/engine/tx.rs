@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use palisade_seclang::registry::VariableName;
@@ -25,15 +26,91 @@ const MAX_MATCHES: usize = 1024;
 /// Longest matched value kept in a [`RuleMatch`].
 const MAX_MATCHED_VALUE: usize = 1024;
 
+/// Most bytes of transformed values cached per phase; beyond it values are transformed
+/// again each time they are needed (same result, more work).
+const MAX_CACHE_BYTES: usize = 16 << 20;
+
 /// Scratch space reused across rules.
 #[derive(Default)]
 struct Scratch {
     pipeline: Pipeline,
     step: Vec<u8>,
     step2: Vec<u8>,
-    cache: HashMap<(u32, u32), Box<[u8]>>,
+    cache: TransformCache,
     captures: Captures,
     arg: Vec<u8>,
+}
+
+/// Transformed values of the current phase, keyed by (value slot, transformation chain).
+/// The bytes live in one arena, so caching a value costs no allocation of its own.
+struct TransformCache {
+    index: HashMap<(u32, u32), (usize, usize), BuildHasherDefault<SlotHasher>>,
+    arena: Vec<u8>,
+}
+
+impl Default for TransformCache {
+    fn default() -> Self {
+        // Sized for a typical request under CRS (a few hundred cached values in phase 2),
+        // so that it rarely grows.
+        TransformCache {
+            index: HashMap::with_capacity_and_hasher(512, BuildHasherDefault::default()),
+            arena: Vec::with_capacity(16 << 10),
+        }
+    }
+}
+
+impl TransformCache {
+    fn clear(&mut self) {
+        self.index.clear();
+        self.arena.clear();
+    }
+
+    /// `value` after `chain`, from the cache or computed (and cached while room is left).
+    fn get_or_run<'s>(
+        &'s mut self,
+        key: (u32, u32),
+        pipeline: &'s mut Pipeline,
+        value: &'s [u8],
+        chain: &[TransformFn],
+    ) -> &'s [u8] {
+        if let Some(&(start, len)) = self.index.get(&key) {
+            return &self.arena[start..start + len];
+        }
+        let out = pipeline.run(value, chain);
+        if self.arena.len() + out.len() > MAX_CACHE_BYTES {
+            return out;
+        }
+        let start = self.arena.len();
+        self.arena.extend_from_slice(out);
+        self.index.insert(key, (start, out.len()));
+        &self.arena[start..]
+    }
+}
+
+/// A multiply-rotate hasher for the cache's integer keys (the FxHash scheme). The keys are
+/// engine-made indices (value slot, chain number), not request bytes, so a keyed hash buys
+/// no protection here and SipHash only costs time.
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl std::hash::Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// One matched value of one link.
@@ -905,6 +982,8 @@ fn eval_link(
     } = scratch;
     captures.set_wanted(link.capture && !link.op_negated);
     let arg_override = dynamic.then_some(arg.as_slice());
+    let want_message =
+        link.chain.is_none() && (starter.log || !matches!(starter.disruptive, Disruptive::Pass));
     let mut vals: Vec<Val<'_>> = Vec::new();
     for t in &link.targets {
         vals.clear();
@@ -934,6 +1013,7 @@ fn eval_link(
                     step2,
                     captures,
                     arg_override,
+                    want_message,
                     hits,
                 );
                 continue;
@@ -941,16 +1021,13 @@ fn eval_link(
             let input: &[u8] = if link.transforms.is_empty() {
                 &v.value
             } else if let Some(slot) = v.slot {
-                let key = (slot, link.chain_id);
-                cache
-                    .entry(key)
-                    .or_insert_with(|| pipeline.run(&v.value, &link.transforms).into())
+                cache.get_or_run((slot, link.chain_id), pipeline, &v.value, &link.transforms)
             } else {
                 pipeline.run(&v.value, &link.transforms)
             };
             let matched = link.op.eval(input, arg_override, captures) != link.op_negated;
             if matched {
-                hits.push(hit(link, &v, input, captures, arg_override));
+                hits.push(hit(link, &v, input, captures, arg_override, want_message));
             }
         }
     }
@@ -965,12 +1042,13 @@ fn multi_match(
     b: &mut Vec<u8>,
     captures: &mut Captures,
     arg: Option<&[u8]>,
+    want_message: bool,
     hits: &mut Vec<Hit>,
 ) {
     // The operator runs on the original value and after every transformation that
     // changed it.
     if link.op.eval(&v.value, arg, captures) != link.op_negated {
-        hits.push(hit(link, v, &v.value, captures, arg));
+        hits.push(hit(link, v, &v.value, captures, arg, want_message));
     }
     a.clear();
     a.extend_from_slice(&v.value);
@@ -978,18 +1056,30 @@ fn multi_match(
         if f(a, b) {
             std::mem::swap(a, b);
             if link.op.eval(a, arg, captures) != link.op_negated {
-                hits.push(hit(link, v, a, captures, arg));
+                hits.push(hit(link, v, a, captures, arg, want_message));
             }
         }
     }
 }
 
-fn hit(link: &Rule, v: &Val<'_>, input: &[u8], captures: &Captures, arg: Option<&[u8]>) -> Hit {
+fn hit(
+    link: &Rule,
+    v: &Val<'_>,
+    input: &[u8],
+    captures: &Captures,
+    arg: Option<&[u8]>,
+    want_message: bool,
+) -> Hit {
     let name = v.full_name();
     let caps = (captures.wanted() && link.op.def().name != "detectXSS")
         .then(|| captures.iter().map(<[u8]>::to_vec).collect::<Vec<_>>())
         .filter(|c: &Vec<Vec<u8>>| !c.is_empty());
-    let op_message = operator_message(link, &name, input, captures, arg);
+    // Only the last link's hit of a rule that may log is ever written out.
+    let op_message = if want_message {
+        operator_message(link, &name, input, captures, arg)
+    } else {
+        String::new()
+    };
     Hit {
         name,
         value: input.to_vec(),
