@@ -368,6 +368,91 @@ async fn inspector_denies_on_header_and_body_before_the_origin() {
     h.stop().await;
 }
 
+/// What phase 1 saw: the parsed URI, the raw target and the raw head.
+type Seen = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Records what phase 1 saw of the last request.
+#[derive(Default)]
+struct Recorder {
+    seen: std::sync::Mutex<Option<Seen>>,
+}
+
+impl Inspector for Recorder {
+    fn request_headers(&self, tx: &mut RequestContext) -> Verdict {
+        *self.seen.lock().unwrap() = Some((
+            tx.uri.to_string(),
+            tx.raw_target.as_deref().map(<[u8]>::to_vec),
+            tx.raw_head.as_deref().map(<[u8]>::to_vec),
+        ));
+        Verdict::Continue
+    }
+    fn wants_request_body(&self, _: &RequestContext) -> bool {
+        false
+    }
+    fn request_body(&self, _: &mut RequestContext, _: &[u8], _: bool) -> Verdict {
+        Verdict::Continue
+    }
+    fn response_headers(&self, _: &mut RequestContext, _: StatusCode, _: &HeaderMap) -> Verdict {
+        Verdict::Continue
+    }
+    fn wants_response_body(&self, _: &RequestContext) -> bool {
+        false
+    }
+    fn response_body(&self, _: &mut RequestContext, _: &[u8], _: bool) -> Verdict {
+        Verdict::Continue
+    }
+    fn logging(&self, _: &mut RequestContext, _: &Outcome) {}
+}
+
+#[tokio::test]
+async fn raw_targets_reach_the_inspector_and_odd_request_lines_get_their_status() {
+    let recorder = Arc::new(Recorder::default());
+    let h = Harness::start("", recorder.clone()).await;
+
+    // A target hyper's URI parser refuses: the inspector sees it as sent, with the head as
+    // sent (header case kept); the origin gets it percent-encoded.
+    let response = raw(
+        h.addr,
+        b"GET /echo?q=<script>\"x\"` HTTP/1.1\r\nHost: a.test\r\nUser-Agent: T\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status_of(&response), Some(200), "{response}");
+    assert!(
+        response.contains(r#""uri":"/echo?q=%3Cscript%3E%22x%22%60""#),
+        "{response}"
+    );
+    let (uri, raw_target, raw_head) = recorder.seen.lock().unwrap().take().unwrap();
+    assert_eq!(uri, "/echo?q=%3Cscript%3E%22x%22%60");
+    assert_eq!(raw_target.as_deref(), Some(&b"/echo?q=<script>\"x\"`"[..]));
+    let head = String::from_utf8(raw_head.unwrap()).unwrap();
+    assert!(head.contains("\r\nUser-Agent: T\r\n"), "{head}");
+
+    // HTTP/1.0 without Host goes to the catch-all site.
+    let response = raw(h.addr, b"GET /echo HTTP/1.0\r\n\r\n").await;
+    assert_eq!(status_of(&response), Some(200), "{response}");
+
+    for (request, status) in [
+        (&b"GET /echo HTTP/4.0\r\nHost: a.test\r\n\r\n"[..], 505),
+        (b"GET /echo#frag HTTP/1.1\r\nHost: a.test\r\n\r\n", 400),
+        (b"GET /echo HTTP/1.1\r\nHost:\r\n\r\n", 400),
+        (b"CONNECT a.test HTTP/1.1\r\nHost: a.test\r\n\r\n", 400),
+        (
+            b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n",
+            405,
+        ),
+    ] {
+        let response = raw(h.addr, request).await;
+        assert_eq!(
+            status_of(&response),
+            Some(status),
+            "{}: {response}",
+            String::from_utf8_lossy(request)
+        );
+    }
+    assert_eq!(h.origin.requests(), 2);
+    h.stop().await;
+}
+
 #[tokio::test]
 async fn oversized_bodies_get_413() {
     let h = Harness::start("", Arc::new(NoopInspector)).await;

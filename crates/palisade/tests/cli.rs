@@ -156,7 +156,14 @@ fn help_explains_each_command() {
     let out = Command::new(BIN).arg("--help").output().expect("run");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["serve", "validate", "cert", "detect"] {
+    for command in [
+        "serve",
+        "validate",
+        "cert",
+        "detect",
+        "rules",
+        "conformance",
+    ] {
         assert!(
             text.contains(command),
             "--help does not mention {command}:\n{text}"
