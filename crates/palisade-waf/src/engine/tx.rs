@@ -39,6 +39,15 @@ struct Scratch {
     cache: TransformCache,
     captures: Captures,
     arg: Vec<u8>,
+    /// The value list's allocation, kept between rules (always empty here).
+    vals: Vec<Val<'static>>,
+}
+
+/// An empty `Vec` of values for another lifetime, reusing `v`'s allocation (the standard
+/// library collects a `vec::IntoIter` into a `Vec` of the same layout in place).
+fn recycle<'a, 'b>(mut v: Vec<Val<'a>>) -> Vec<Val<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
 }
 
 /// Transformed values of the current phase, keyed by (value slot, transformation chain).
@@ -979,12 +988,13 @@ fn eval_link(
         cache,
         captures,
         arg,
+        vals: spare,
     } = scratch;
     captures.set_wanted(link.capture && !link.op_negated);
     let arg_override = dynamic.then_some(arg.as_slice());
     let want_message =
         link.chain.is_none() && (starter.log || !matches!(starter.disruptive, Disruptive::Pass));
-    let mut vals: Vec<Val<'_>> = Vec::new();
+    let mut vals: Vec<Val<'_>> = recycle(std::mem::take(spare));
     for t in &link.targets {
         vals.clear();
         vars::collect(d, c, Some(ctx), t, &mut vals);
@@ -1031,6 +1041,7 @@ fn eval_link(
             }
         }
     }
+    *spare = recycle(vals);
 }
 
 #[allow(clippy::too_many_arguments)]
