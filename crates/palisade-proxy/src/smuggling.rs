@@ -557,6 +557,29 @@ impl Sniffer {
         }
     }
 
+    /// How many next bytes the sniffer passes on unchanged whatever they are (the rest of
+    /// a length-framed body, or everything once it no longer follows framing); `0` while it
+    /// reads heads or chunk framing.
+    fn unchanged_ahead(&self) -> u64 {
+        match self.state {
+            State::Body(left) => left,
+            State::Passthrough | State::Stopped => u64::MAX,
+            State::Head | State::Chunk(_) => 0,
+        }
+    }
+
+    /// Follows `n` bytes that hyper gets as they are; `n` is at most [`Self::unchanged_ahead`].
+    fn pass(&mut self, n: u64) {
+        if let State::Body(left) = self.state {
+            let left = left.saturating_sub(n);
+            self.state = if left == 0 {
+                State::Head
+            } else {
+                State::Body(left)
+            };
+        }
+    }
+
     /// The client closed its side: a head still held back goes to hyper as it is, so that
     /// hyper reports the incomplete message.
     pub(crate) fn eof(&mut self, out: &mut Vec<u8>) {
@@ -830,8 +853,6 @@ pub(crate) struct FramingGuard<T> {
     /// Bytes for hyper not yet handed over, from `out_pos` on.
     out: Vec<u8>,
     out_pos: usize,
-    /// Bytes just read, before the sniffer saw them (kept to reuse the allocation).
-    read: Vec<u8>,
     eof: bool,
 }
 
@@ -843,7 +864,6 @@ impl<T> FramingGuard<T> {
             sniffer,
             out: Vec::new(),
             out_pos: 0,
-            read: Vec::new(),
             eof: false,
         }
     }
@@ -881,15 +901,23 @@ impl<T: AsyncRead + Unpin> AsyncRead for FramingGuard<T> {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(())) => {}
             }
-            this.read.clear();
-            this.read.extend_from_slice(&buf.filled()[before..]);
-            buf.set_filled(before);
-            if this.read.is_empty() {
+            // Body bytes the sniffer would hand back unchanged stay where they are: large
+            // uploads are not copied.
+            let n = buf.filled().len() - before;
+            if n > 0 && n as u64 <= sniffer.unchanged_ahead() {
+                sniffer.pass(n as u64);
+                return Poll::Ready(Ok(()));
+            }
+            // The new bytes go through the sniffer into `out` and come back from there
+            // (possibly held back or repaired), so they are taken out of `buf` again.
+            let read = &buf.filled()[before..];
+            if read.is_empty() {
                 this.eof = true;
                 sniffer.eof(&mut this.out);
             } else {
-                sniffer.feed(&this.read, &mut this.out);
+                sniffer.feed(read, &mut this.out);
             }
+            buf.set_filled(before);
         }
     }
 }
@@ -1272,6 +1300,23 @@ mod tests {
         assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         let r = verdicts.next().unwrap_err();
         assert_eq!(r.status, StatusCode::HTTP_VERSION_NOT_SUPPORTED);
+    }
+
+    #[test]
+    fn body_bytes_pass_without_the_sniffer_holding_them() {
+        let verdicts = Verdicts::default();
+        let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
+        let mut out = Vec::new();
+        sniffer.feed(
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n",
+            &mut out,
+        );
+        assert_eq!(sniffer.unchanged_ahead(), 10);
+        sniffer.pass(4);
+        assert_eq!(sniffer.unchanged_ahead(), 6);
+        sniffer.pass(6);
+        assert_eq!(sniffer.state, State::Head);
+        assert_eq!(sniffer.unchanged_ahead(), 0);
     }
 
     #[test]
