@@ -47,7 +47,9 @@ struct Scratch {
 /// library collects a `vec::IntoIter` into a `Vec` of the same layout in place).
 fn recycle<'a, 'b>(mut v: Vec<Val<'a>>) -> Vec<Val<'b>> {
     v.clear();
-    v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// Transformed values of the current phase, keyed by (value slot, transformation chain).
