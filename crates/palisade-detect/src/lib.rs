@@ -50,7 +50,11 @@
 //!   somewhere in the input (`1 and 2 and 3` is prose, `1 or 1=1` is not), and a
 //!   folded `1c` whose `--` comment is words (`10-20 -- roughly`) is text.
 //! - XSS: a pre-check skips inputs with neither `<` nor `=` (no rule can fire on
-//!   them in any start state); a property test checks it never changes a verdict.
+//!   them in any start state), the data-state pass is skipped without `<`, and a
+//!   quoted-value pass without its quote byte; on inputs of 256 bytes or more the
+//!   passes run side by side and a pass stops where it joins another (same
+//!   tokenizer state, so the same tokens from there on). Property tests and the
+//!   fuzz target check that none of this changes a verdict.
 //! - Linear time is guaranteed for the PostgreSQL `$tag$` strings (libinjection's
 //!   naive search is quadratic there).
 //!

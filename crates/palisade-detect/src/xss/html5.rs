@@ -136,6 +136,19 @@ enum Step {
 }
 
 impl<'a> HtmlTokens<'a> {
+    /// Byte offset where the next token is looked for.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// `(position, end-tag flag)` when the tokenizer is in the data state. The
+    /// tokens still to come depend only on the state, the position and that
+    /// flag, so two tokenizers of one input that return the same value here
+    /// return the same tokens from now on.
+    pub(crate) fn data_state_at(&self) -> Option<(usize, bool)> {
+        (self.state == St::Data).then_some((self.pos, self.is_close))
+    }
+
     fn at(&self, i: usize) -> Option<u8> {
         self.s.get(i).copied()
     }
