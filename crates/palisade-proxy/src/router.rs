@@ -141,7 +141,8 @@ pub(crate) fn normalize_host(raw: &str) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-fn valid_port(port: &str) -> bool {
+/// A port as written in a Host or authority: 1 to 5 digits.
+pub(crate) fn valid_port(port: &str) -> bool {
     !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -49,7 +49,7 @@ use std::task::{Context, Poll};
 use http::{HeaderMap, Method, StatusCode, header};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::router::normalize_host;
+use crate::router::{normalize_host, valid_port};
 
 /// Most verdicts queued ahead of the service (pipelined requests). Beyond it the guard stops
 /// and later requests are refused.
@@ -216,7 +216,7 @@ fn check_parsed<'h>(
     }
     if method == Method::CONNECT.as_str() {
         let authority_form = target.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.is_empty() && !host.contains('/') && valid_port_text(port)
+            !host.is_empty() && !host.contains('/') && valid_port(port)
         });
         if !authority_form {
             return Err(Rejection::bad("CONNECT target is not host:port"));
@@ -362,10 +362,6 @@ fn with_version_1_1(head: &[u8]) -> Vec<u8> {
     out.extend_from_slice(b"HTTP/1.1");
     out.extend_from_slice(&head[line_end..]);
     out
-}
-
-fn valid_port_text(port: &str) -> bool {
-    !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The raw bytes of a header value between `:` and CRLF, allowing one optional leading SP or

@@ -575,8 +575,16 @@ fn add_headers(
     if let Some(head) = raw_head {
         // The framing guard parsed this head with the same limits; a second parse that
         // fails (it cannot, short of a bug) falls back to the parsed map.
-        let mut slots = vec![httparse::EMPTY_HEADER; headers.len() + 8];
-        let mut req = httparse::Request::new(&mut slots);
+        // On the stack for ordinary requests; only a head with many headers allocates.
+        let mut stack = [httparse::EMPTY_HEADER; 64];
+        let mut heap = Vec::new();
+        let slots: &mut [httparse::Header<'_>] = if headers.len() < stack.len() {
+            &mut stack
+        } else {
+            heap.resize(headers.len() + 8, httparse::EMPTY_HEADER);
+            &mut heap
+        };
+        let mut req = httparse::Request::new(slots);
         if let Ok(httparse::Status::Complete(_)) = req.parse(head) {
             for h in req.headers.iter() {
                 tx.add_request_header(h.name.as_bytes(), h.value);
