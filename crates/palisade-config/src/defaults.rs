@@ -32,6 +32,10 @@ pub const INSPECT_BODY_RANGE: (usize, usize) = (0, 16 * 1024 * 1024);
 pub const MAX_CONNECTIONS: usize = 10_000;
 /// Bounds of `limits.max_connections`.
 pub const MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 1_000_000);
+/// Default `limits.workers` (0: one per CPU core).
+pub const WORKERS: usize = 0;
+/// Bounds of `limits.workers`.
+pub const WORKERS_RANGE: (usize, usize) = (0, 1024);
 /// Default `limits.header_read_timeout`.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default `limits.keepalive_timeout`.

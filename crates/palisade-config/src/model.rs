@@ -198,6 +198,8 @@ pub struct Limits {
     pub inspect_body_bytes: usize,
     /// Maximum concurrent downstream connections per listener.
     pub max_connections: usize,
+    /// Data-plane worker threads, each running its own event loop; `0`: one per CPU core.
+    pub workers: usize,
     /// Time allowed for a client to send the request head.
     pub header_read_timeout: Duration,
     /// Idle time after which a keep-alive connection is closed.

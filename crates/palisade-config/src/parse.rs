@@ -892,6 +892,7 @@ impl<'s> Parser<'s> {
             max_request_body_bytes: d::MAX_REQUEST_BODY,
             inspect_body_bytes: d::INSPECT_BODY,
             max_connections: d::MAX_CONNECTIONS,
+            workers: d::WORKERS,
             header_read_timeout: d::HEADER_READ_TIMEOUT,
             keepalive_timeout: d::KEEPALIVE_TIMEOUT,
             h2_max_concurrent_streams: d::H2_MAX_CONCURRENT_STREAMS,
@@ -945,6 +946,7 @@ impl<'s> Parser<'s> {
             d::MAX_CONNECTIONS_RANGE,
             d::MAX_CONNECTIONS,
         );
+        l.workers = self.usize_field(&t, "workers", d::WORKERS_RANGE, d::WORKERS);
         l.header_read_timeout = self.duration(
             &t,
             "header_read_timeout",

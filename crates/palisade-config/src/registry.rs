@@ -170,6 +170,12 @@ pub const KEYS: &[KeyDef] = &[
         "Maximum concurrent connections per listener.",
     ),
     key(
+        "limits.workers",
+        "integer (0 to 1024; 0: one per CPU core)",
+        Value("0"),
+        "Data-plane worker threads, each with its own event loop and upstream connections.",
+    ),
+    key(
         "limits.header_read_timeout",
         "duration (> 0, at most 1d)",
         Value("\"10s\""),

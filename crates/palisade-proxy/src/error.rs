@@ -25,6 +25,9 @@ pub enum ProxyError {
     /// The TLS certificates or a TLS server configuration could not be loaded.
     #[error("TLS setup failed: {}", join(.0))]
     Tls(Vec<palisade_tls::TlsError>),
+    /// A data-plane worker thread or its event loop could not be started.
+    #[error("cannot start a data-plane worker: {0}")]
+    Worker(std::io::Error),
     /// The configuration cannot be served (for example an HTTPS listener without any
     /// certificate and without `dev_certificate`).
     #[error("configuration cannot be served: {0}")]

@@ -25,6 +25,7 @@ mod server;
 mod service;
 mod smuggling;
 pub mod waf;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub use inspect::{
 pub use metrics::{Metrics, names as metric_names};
 use runtime::Runtime;
 use server::Control;
+use tokio::sync::Semaphore;
+use workers::Workers;
 
 /// How often the certificate files are checked for changes.
 const CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
@@ -65,6 +68,7 @@ pub struct Gateway {
     admin: SocketAddr,
     ctl: Control,
     tasks: Vec<JoinHandle<()>>,
+    workers: Workers,
     reload_lock: tokio::sync::Mutex<()>,
 }
 
@@ -89,16 +93,18 @@ impl Gateway {
         inspector: Arc<dyn Inspector>,
     ) -> Result<Gateway, ProxyError> {
         let metrics = Metrics::new();
-        let runtime = Runtime::build(config, None, &metrics)?;
+        let shards = workers::count(config.limits.workers);
+        let runtime = Runtime::build(config, None, &metrics, shards)?;
         metrics.loaded();
         let listener_configs = runtime.config.listeners.clone();
         let admin_address = runtime.config.admin.address;
         let max_connections = runtime.config.limits.max_connections;
         let mut bound = Vec::with_capacity(listener_configs.len());
         for listener in &listener_configs {
-            bound.push(server::bind(&listener.name, listener.address).await?);
+            bound.push(server::bind(&listener.name, listener.address)?);
         }
-        let admin_listener = server::bind("admin", admin_address).await?;
+        let admin_listener = server::bind("admin", admin_address)?;
+        let workers = Workers::start(shards).await?;
         let shared = Arc::new(Shared {
             runtime: ArcSwap::from_pointee(runtime),
             inspector,
@@ -109,16 +115,17 @@ impl Gateway {
             stop: CancellationToken::new(),
             hard: CancellationToken::new(),
             tracker: TaskTracker::new(),
-            max_connections,
         };
         let mut listeners = Vec::with_capacity(bound.len());
         let mut tasks = Vec::new();
         for (tcp, config) in bound.into_iter().zip(listener_configs) {
-            let addr = tcp.local_addr().map_err(|source| ProxyError::Bind {
-                listener: config.name.clone(),
-                address: config.address,
+            let (name, address) = (config.name.clone(), config.address);
+            let bind_error = |source| ProxyError::Bind {
+                listener: name.clone(),
+                address,
                 source,
-            })?;
+            };
+            let addr = tcp.local_addr().map_err(bind_error)?;
             if matches!(config.protocol, ListenerProtocol::Https { .. }) {
                 let _ = shared.https_port.compare_exchange(
                     0,
@@ -127,14 +134,23 @@ impl Gateway {
                     Ordering::SeqCst,
                 );
             }
-            tracing::info!(listener = %config.name, %addr, "listening");
+            tracing::info!(listener = %config.name, %addr, workers = workers.len(), "listening");
             listeners.push((config.name.clone(), addr));
-            tasks.push(tokio::spawn(server::accept_loop(
-                Arc::clone(&shared),
-                tcp,
-                config,
-                ctl.clone(),
-            )));
+            // Per listener, as documented for `limits.max_connections`, shared by its workers.
+            let limit = Arc::new(Semaphore::new(max_connections.max(1)));
+            let config = Arc::new(config);
+            for shard in 0..workers.len() {
+                let socket = tcp.try_clone().map_err(bind_error)?;
+                let (shared, config, limit, ctl) = (
+                    Arc::clone(&shared),
+                    Arc::clone(&config),
+                    Arc::clone(&limit),
+                    ctl.clone(),
+                );
+                tasks.push(workers.spawn(shard, move || {
+                    server::accept_loop(shared, socket, config, limit, shard, ctl)
+                }));
+            }
         }
         let admin = admin_listener
             .local_addr()
@@ -158,6 +174,7 @@ impl Gateway {
             admin,
             ctl,
             tasks,
+            workers,
             reload_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -192,12 +209,13 @@ impl Gateway {
         let old = self.shared.runtime.load_full();
         let listeners_changed = old.config.listeners != config.listeners;
         let admin_changed = old.config.admin != config.admin;
-        let limit_changed = old.config.limits.max_connections != config.limits.max_connections;
-        match Runtime::build(config, Some(&old), &self.shared.metrics) {
+        let limit_changed = old.config.limits.max_connections != config.limits.max_connections
+            || old.config.limits.workers != config.limits.workers;
+        match Runtime::build(config, Some(&old), &self.shared.metrics, self.workers.len()) {
             Ok(runtime) => {
                 if listeners_changed || admin_changed || limit_changed {
                     tracing::warn!(
-                        "listener, admin address or max_connections changes need a restart; \
+                        "listener, admin address, max_connections or workers changes need a restart; \
                          the running listeners are kept"
                     );
                 }
@@ -237,6 +255,7 @@ impl Gateway {
             task.abort();
             let _ = task.await;
         }
+        self.workers.stop().await;
     }
 }
 

@@ -43,11 +43,13 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    /// Builds a generation, reusing what `old` has for unchanged parts.
+    /// Builds a generation, reusing what `old` has for unchanged parts. `shards`: the number
+    /// of data-plane workers, each of which gets its own upstream connections.
     pub(crate) fn build(
         config: Config,
         old: Option<&Runtime>,
         metrics: &Metrics,
+        shards: usize,
     ) -> Result<Runtime, ProxyError> {
         let mut pools = Vec::with_capacity(config.upstreams.len());
         for upstream in &config.upstreams {
@@ -60,7 +62,7 @@ impl Runtime {
             let entry = match reused {
                 Some(entry) => entry,
                 None => {
-                    let pool = Arc::new(Pool::new(upstream)?);
+                    let pool = Arc::new(Pool::sharded(upstream, shards)?);
                     let health = Arc::new(pool.spawn_health_checks());
                     Arc::new(PoolEntry {
                         config: upstream.clone(),

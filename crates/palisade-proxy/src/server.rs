@@ -46,8 +46,6 @@ pub(crate) struct Control {
     pub(crate) stop: CancellationToken,
     pub(crate) hard: CancellationToken,
     pub(crate) tracker: TaskTracker,
-    /// `limits.max_connections` at start: each listener gets its own semaphore of this size.
-    pub(crate) max_connections: usize,
 }
 
 /// Requests in flight on a connection, and when the last one ended.
@@ -95,27 +93,49 @@ impl Drop for ActivityGuard {
     }
 }
 
-/// Binds a listener's address.
-pub(crate) async fn bind(name: &str, address: SocketAddr) -> Result<TcpListener, ProxyError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| ProxyError::Bind {
-            listener: name.to_owned(),
-            address,
-            source,
-        })
+/// Pending connections the kernel queues per listening socket.
+const BACKLOG: i32 = 1024;
+
+/// Binds a listener's address: a non-blocking socket that every worker accepts from.
+pub(crate) fn bind(name: &str, address: SocketAddr) -> Result<std::net::TcpListener, ProxyError> {
+    let err = |source| ProxyError::Bind {
+        listener: name.to_owned(),
+        address,
+        source,
+    };
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(err)?;
+    // SO_REUSEADDR only (a restart can bind while old connections sit in TIME_WAIT); never
+    // SO_REUSEPORT, which would let another process silently share the port.
+    socket.set_reuse_address(true).map_err(err)?;
+    socket.set_nonblocking(true).map_err(err)?;
+    socket.bind(&address.into()).map_err(err)?;
+    socket.listen(BACKLOG).map_err(err)?;
+    Ok(socket.into())
 }
 
-/// The accept loop of one listener; ends when `ctl.stop` fires.
+/// The accept loop of one listener on one worker (`shard`); ends when `ctl.stop` fires.
+/// `listener` is this worker's handle on the shared listening socket; `limit` is the
+/// listener's connection limit, shared by its workers.
 pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
-    listener: TcpListener,
-    config: Listener,
+    listener: std::net::TcpListener,
+    config: Arc<Listener>,
+    limit: Arc<Semaphore>,
+    shard: usize,
     ctl: Control,
 ) {
-    let config = Arc::new(config);
-    // Per listener, as documented for `limits.max_connections`.
-    let limit = Arc::new(Semaphore::new(ctl.max_connections.max(1)));
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(listener = %config.name, error = %e, "cannot register the listening socket");
+            return;
+        }
+    };
     loop {
         let permit = tokio::select! {
             () = ctl.stop.cancelled() => break,
@@ -139,8 +159,9 @@ pub(crate) async fn accept_loop(
         let shared = Arc::clone(&shared);
         let config = Arc::clone(&config);
         let conn_ctl = ctl.clone();
-        ctl.tracker
-            .spawn(connection(shared, tcp, peer, config, conn_ctl, permit));
+        ctl.tracker.spawn(connection(
+            shared, tcp, peer, config, shard, conn_ctl, permit,
+        ));
     }
 }
 
@@ -149,6 +170,7 @@ async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     config: Arc<Listener>,
+    shard: usize,
     ctl: Control,
     _permit: OwnedSemaphorePermit,
 ) {
@@ -163,7 +185,7 @@ async fn connection(
     };
     match &config.protocol {
         ListenerProtocol::Http => {
-            serve(&shared, tcp, peer, local, false, true, config.http2, &ctl).await;
+            serve(&shared, tcp, (peer, local, shard), false, true, config.http2, &ctl).await;
         }
         ListenerProtocol::Https { policy } => {
             let rt = shared.runtime.load_full();
@@ -197,7 +219,7 @@ async fn connection(
             let (version, suite) = palisade_tls::session_labels(session);
             shared.metrics.handshake(&config.name, version, suite);
             let h2 = session.alpn_protocol() == Some(b"h2");
-            serve(&shared, stream, peer, local, true, !h2, h2, &ctl).await;
+            serve(&shared, stream, (peer, local, shard), true, !h2, h2, &ctl).await;
         }
     }
     gauge.dec();
@@ -207,8 +229,7 @@ async fn connection(
 async fn serve<I>(
     shared: &Arc<Shared>,
     io: I,
-    peer: SocketAddr,
-    local: SocketAddr,
+    (peer, local, shard): (SocketAddr, SocketAddr, usize),
     tls: bool,
     h1: bool,
     h2: bool,
@@ -226,6 +247,7 @@ async fn serve<I>(
     let info = Arc::new(ConnInfo {
         peer,
         local,
+        shard,
         tls,
         verdicts,
         activity: Arc::clone(&activity),
@@ -283,7 +305,18 @@ async fn serve<I>(
 }
 
 /// The admin listener: `/metrics`, `/healthz`, `/readyz`.
-pub(crate) async fn admin_loop(shared: Arc<Shared>, listener: TcpListener, ctl: Control) {
+pub(crate) async fn admin_loop(
+    shared: Arc<Shared>,
+    listener: std::net::TcpListener,
+    ctl: Control,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot register the admin listening socket");
+            return;
+        }
+    };
     loop {
         let (tcp, _) = tokio::select! {
             () = ctl.stop.cancelled() => break,

@@ -34,6 +34,8 @@ pub(crate) struct ConnInfo {
     pub(crate) peer: SocketAddr,
     /// Local address (its port goes to `X-Forwarded-Port`).
     pub(crate) local: SocketAddr,
+    /// The worker the connection runs on: it picks that worker's upstream connections.
+    pub(crate) shard: usize,
     /// Whether the connection is TLS.
     pub(crate) tls: bool,
     /// The HTTP/1 framing verdicts of this connection (`None` on HTTP/2-only connections).
@@ -364,7 +366,7 @@ async fn proxy(
         .pools
         .get(site.upstream)
         .ok_or(Stop::Internal("site names an unknown upstream"))?;
-    let mut resp = match entry.pool.send_timed(upstream_req).await {
+    let mut resp = match entry.pool.send_timed(conn.shard, upstream_req).await {
         Ok(resp) => resp,
         Err(_) if exceeded.load(Ordering::SeqCst) => return Err(Stop::TooLarge),
         Err(e) => return Err(Stop::Upstream(e)),

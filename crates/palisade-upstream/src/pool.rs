@@ -23,6 +23,9 @@ use crate::connect::{ConnectError, Connector, Endpoint};
 use crate::health::{Active, HealthChecker, Passive, status_ok};
 use crate::{BoxError, UpstreamError};
 
+/// The shard number health probes send on: their own client, apart from the data plane's.
+const PROBE_SHARD: usize = usize::MAX;
+
 /// Largest health-check response body read (the rest is discarded with the connection).
 const MAX_PROBE_BODY: usize = 64 * 1024;
 
@@ -83,7 +86,9 @@ pub struct Pool {
     weights: Vec<u32>,
     round_robin: RoundRobin,
     least: LeastConnections,
-    h1: Client<Connector, UpstreamBody>,
+    /// HTTP/1.1 connections, one client (and so one idle pool) per shard, plus one for the
+    /// health probes: a shard's connections are driven by tasks on that shard's event loop.
+    h1: Vec<Client<Connector, UpstreamBody>>,
     h2: Option<Connector>,
     panics: AtomicU64,
 }
@@ -113,13 +118,25 @@ impl Drop for InFlight<'_> {
 }
 
 impl Pool {
-    /// Builds the pool (no connection is made yet).
+    /// Builds the pool with one shard (no connection is made yet).
     ///
     /// # Errors
     ///
     /// [`UpstreamError::InvalidConfig`] when a target host cannot form a URI authority or the
     /// TLS settings cannot be loaded (for example an unreadable `ca_file`).
     pub fn new(cfg: &Upstream) -> Result<Self, UpstreamError> {
+        Self::sharded(cfg, 1)
+    }
+
+    /// Builds the pool with `shards` separate sets of idle HTTP/1.1 connections (at least
+    /// one), one per event loop that sends through it: [`Pool::send_on`] with shard `i`
+    /// reuses only connections that shard `i` opened, so a request and its upstream
+    /// connection stay on one thread. Limits such as `max_idle_per_target` apply per shard.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::new`].
+    pub fn sharded(cfg: &Upstream, shards: usize) -> Result<Self, UpstreamError> {
         let invalid = |reason: String| UpstreamError::InvalidConfig {
             pool: cfg.name.clone(),
             reason,
@@ -182,12 +199,16 @@ impl Pool {
             UpstreamProtocol::Http1 => None,
             UpstreamProtocol::Http2 => Some(Connector::new(endpoints, connect, tls(true)?, true)),
         };
-        let h1 = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(cfg.timeouts.idle)
-            .pool_max_idle_per_host(cfg.max_idle_per_target)
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(h1_connector);
+        let h1 = (0..=shards.max(1))
+            .map(|_| {
+                Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(cfg.timeouts.idle)
+                    .pool_max_idle_per_host(cfg.max_idle_per_target)
+                    .pool_timer(TokioTimer::new())
+                    .timer(TokioTimer::new())
+                    .build(h1_connector.clone())
+            })
+            .collect();
         let weights = targets.iter().map(|t| t.weight).collect();
         Ok(Self {
             name: cfg.name.clone(),
@@ -229,6 +250,20 @@ impl Pool {
         &self,
         req: Request<UpstreamBody>,
     ) -> Result<Response<Incoming>, UpstreamError> {
+        self.send_on(0, req).await
+    }
+
+    /// [`Pool::send`] through shard `shard`'s connections (see [`Pool::sharded`]; an
+    /// out-of-range shard uses shard 0).
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::send`].
+    pub async fn send_on(
+        &self,
+        shard: usize,
+        req: Request<UpstreamBody>,
+    ) -> Result<Response<Incoming>, UpstreamError> {
         let (mut parts, body) = req.into_parts();
         let replayable = is_idempotent(&parts.method) && body.try_clone().is_some();
         let attempts = if replayable {
@@ -250,7 +285,7 @@ impl Pool {
                 _ => body.take().unwrap_or_default(),
             };
             let result = self
-                .attempt(idx, &parts, extensions.take(), this_body, upgrade)
+                .attempt(shard, idx, &parts, extensions.take(), this_body, upgrade)
                 .await;
             match result {
                 Ok(resp) => return Ok(resp),
@@ -262,7 +297,7 @@ impl Pool {
         }
     }
 
-    /// Like [`Pool::send`], with the response body wrapped so that each wait for a frame is
+    /// Like [`Pool::send_on`], with the response body wrapped so that each wait for a frame is
     /// bounded by the `read` timeout.
     ///
     /// # Errors
@@ -270,10 +305,11 @@ impl Pool {
     /// As [`Pool::send`].
     pub async fn send_timed(
         &self,
+        shard: usize,
         req: Request<UpstreamBody>,
     ) -> Result<Response<ReadTimeoutBody<Incoming>>, UpstreamError> {
         let read = self.read_timeout();
-        let resp = self.send(req).await?;
+        let resp = self.send_on(shard, req).await?;
         Ok(resp.map(|b| ReadTimeoutBody::new(b, read)))
     }
 
@@ -356,6 +392,7 @@ impl Pool {
 
     async fn attempt(
         &self,
+        shard: usize,
         idx: usize,
         parts: &Parts,
         extensions: Option<http::Extensions>,
@@ -368,7 +405,7 @@ impl Pool {
         let use_h2 = self.h2.is_some() && !upgrade;
         let req = self.build(target, parts, extensions, body, use_h2);
         let total = self.cfg.timeouts.total;
-        let outcome = match tokio::time::timeout(total, self.transmit(idx, req, use_h2)).await {
+        let outcome = match tokio::time::timeout(total, self.transmit(shard, idx, req, use_h2)).await {
             Ok(result) => result,
             Err(_) => Err(UpstreamError::Timeout {
                 target: target.url.clone(),
@@ -444,14 +481,27 @@ impl Pool {
 
     async fn transmit(
         &self,
+        shard: usize,
         idx: usize,
         req: Request<UpstreamBody>,
         use_h2: bool,
     ) -> Result<Response<Incoming>, UpstreamError> {
         let target = &self.targets[idx];
         if !use_h2 {
-            return self
-                .h1
+            // `sharded` made the shards' clients and, last, the probes' own.
+            let shards = self.h1.len().saturating_sub(1);
+            let i = match shard {
+                PROBE_SHARD => shards,
+                s if s < shards => s,
+                _ => 0,
+            };
+            let Some(client) = self.h1.get(i) else {
+                return Err(UpstreamError::InvalidConfig {
+                    pool: self.name.clone(),
+                    reason: "no HTTP/1.1 client".into(),
+                });
+            };
+            return client
                 .request(req)
                 .await
                 .map_err(|e| classify(&target.url, Box::new(e)));
@@ -524,7 +574,7 @@ impl Pool {
         }
         let req = self.build(target, &parts, None, UpstreamBody::Empty, use_h2);
         let probe = async {
-            let resp = self.transmit(idx, req, use_h2).await.ok()?;
+            let resp = self.transmit(PROBE_SHARD, idx, req, use_h2).await.ok()?;
             let ok = status_ok(resp.status().as_u16(), &cfg.expect_status);
             let _ = http_body_util::Limited::new(resp.into_body(), MAX_PROBE_BODY)
                 .collect()
