@@ -43,16 +43,38 @@ pub(crate) static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forw
 pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// `tracestate`.
 pub(crate) static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
-static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
-static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
 /// Longest client-supplied request id kept.
 pub(crate) const MAX_REQUEST_ID_LEN: usize = 128;
 /// Most `X-Forwarded-For` / `Forwarded` entries walked when looking for the client.
 const MAX_FORWARDED_HOPS: usize = 32;
 
+/// Headers that are hop-by-hop whatever `Connection` says.
+fn always_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "upgrade"
+    )
+}
+
 /// Removes hop-by-hop headers. With `upgrade`, keeps `Upgrade` and sets `Connection: upgrade`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    // One pass over the names finds what to remove; most messages have nothing (or only
+    // `Connection: keep-alive`) to remove, and a lookup per candidate name would cost more.
+    if !headers.keys().any(always_hop_by_hop) {
+        if upgrade {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        }
+        return;
+    }
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -66,22 +88,16 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
             headers.remove(&name);
         }
     }
-    for name in [
-        &header::CONNECTION,
-        &KEEP_ALIVE,
-        &PROXY_CONNECTION,
-        &header::TE,
-        &header::TRAILER,
-        &header::TRANSFER_ENCODING,
-        &header::PROXY_AUTHENTICATE,
-        &header::PROXY_AUTHORIZATION,
-    ] {
+    let present: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| always_hop_by_hop(n) && !(upgrade && *n == header::UPGRADE))
+        .cloned()
+        .collect();
+    for name in &present {
         headers.remove(name);
     }
     if upgrade {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    } else {
-        headers.remove(header::UPGRADE);
     }
 }
 
@@ -175,36 +191,48 @@ fn forwarded_for(element: &str) -> Option<String> {
 /// What this hop knows, for the forwarding headers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hop<'a> {
-    /// TCP peer.
-    pub(crate) peer: IpAddr,
+    /// TCP peer, as text (see [`peer_value`]).
+    pub(crate) peer: &'a HeaderValue,
     /// Whether the peer is a trusted proxy.
     pub(crate) peer_trusted: bool,
     /// `https` or `http`.
     pub(crate) proto: &'static str,
     /// The request's host as received (Host or :authority).
     pub(crate) host: Option<&'a str>,
-    /// The local port the request arrived on.
-    pub(crate) port: u16,
+    /// The local port the request arrived on, as text.
+    pub(crate) port: &'a HeaderValue,
+}
+
+/// The peer address as `X-Forwarded-For` spells it (IPv4-mapped IPv6 as IPv4). Made once
+/// per connection.
+pub(crate) fn peer_value(peer: IpAddr) -> HeaderValue {
+    HeaderValue::from_str(&canonical(peer).to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// Sets `X-Forwarded-For` (appends), `-Proto`, `-Host`, `-Port`.
 pub(crate) fn set_forwarded(headers: &mut HeaderMap, hop: Hop<'_>) {
-    let peer = canonical(hop.peer).to_string();
-    let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        Some(prev) if headers.get_all(&X_FORWARDED_FOR).iter().count() == 1 => {
-            format!("{prev}, {peer}")
+    let mut previous = headers.get_all(&X_FORWARDED_FOR).iter();
+    let xff = match (previous.next(), previous.next()) {
+        (None, _) => Some(hop.peer.clone()),
+        (Some(first), None) => {
+            let mut v = Vec::with_capacity(first.len() + 2 + hop.peer.len());
+            v.extend_from_slice(first.as_bytes());
+            v.extend_from_slice(b", ");
+            v.extend_from_slice(hop.peer.as_bytes());
+            HeaderValue::from_bytes(&v).ok()
         }
-        Some(_) => {
-            let all: Vec<&str> = headers
-                .get_all(&X_FORWARDED_FOR)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            format!("{}, {peer}", all.join(", "))
+        (Some(_), Some(_)) => {
+            let mut v = Vec::new();
+            for prev in headers.get_all(&X_FORWARDED_FOR) {
+                v.extend_from_slice(prev.as_bytes());
+                v.extend_from_slice(b", ");
+            }
+            v.extend_from_slice(hop.peer.as_bytes());
+            HeaderValue::from_bytes(&v).ok()
         }
-        None => peer,
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
+    if let Some(v) = xff {
         headers.insert(&X_FORWARDED_FOR, v);
     }
     let keep =
@@ -223,7 +251,7 @@ pub(crate) fn set_forwarded(headers: &mut HeaderMap, hop: Hop<'_>) {
         }
     }
     if !keep(headers, &X_FORWARDED_PORT) {
-        headers.insert(&X_FORWARDED_PORT, HeaderValue::from(hop.port));
+        headers.insert(&X_FORWARDED_PORT, hop.port.clone());
     }
 }
 
@@ -248,11 +276,24 @@ fn is_sane_request_id(id: &str) -> bool {
 
 /// `N` random bytes as lower-case hex, never all zero.
 fn random_hex<const N: usize>() -> String {
-    loop {
+    let mut out = vec![0; 2 * N];
+    fill_random_hex::<N>(&mut out);
+    // Hex digits are ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Fills `out` (`2 * N` bytes) with `N` random bytes as lower-case hex, never all zero.
+fn fill_random_hex<const N: usize>(out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let bytes: [u8; N] = loop {
         let bytes: [u8; N] = rand::random();
         if bytes.iter().any(|b| *b != 0) {
-            return hex::encode(bytes);
+            break bytes;
         }
+    };
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
     }
 }
 
@@ -302,29 +343,6 @@ impl TraceParent {
             flags: flags.to_owned(),
         })
     }
-
-    /// A new trace.
-    pub(crate) fn new_trace() -> Self {
-        TraceParent {
-            trace_id: random_hex::<16>(),
-            parent_id: random_hex::<8>(),
-            flags: "00".to_owned(),
-        }
-    }
-
-    /// The same trace, a new span of this hop.
-    pub(crate) fn child(&self) -> Self {
-        TraceParent {
-            trace_id: self.trace_id.clone(),
-            parent_id: random_hex::<8>(),
-            flags: self.flags.clone(),
-        }
-    }
-
-    /// The version-00 header value.
-    pub(crate) fn to_header(&self) -> String {
-        format!("00-{}-{}-{}", self.trace_id, self.parent_id, self.flags)
-    }
 }
 
 fn is_lower_hex(s: &str) -> bool {
@@ -332,8 +350,11 @@ fn is_lower_hex(s: &str) -> bool {
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Sets the outgoing `traceparent` (and keeps or drops `tracestate`); returns the trace id.
-pub(crate) fn propagate_trace(headers: &mut HeaderMap) -> String {
+/// Sets the outgoing `traceparent`: the incoming trace with a new parent id of this hop, or a
+/// new trace; `tracestate` goes only with a kept trace.
+pub(crate) fn propagate_trace(headers: &mut HeaderMap) {
+    // `00-` trace id (32) `-` parent id (16) `-` flags (2): built in place.
+    let mut value = *b"00-00000000000000000000000000000000-0000000000000000-00";
     let incoming = {
         let mut values = headers.get_all(&TRACEPARENT).iter();
         match (values.next(), values.next()) {
@@ -341,17 +362,20 @@ pub(crate) fn propagate_trace(headers: &mut HeaderMap) -> String {
             _ => None,
         }
     };
-    let next = match &incoming {
-        Some(parent) => parent.child(),
+    match &incoming {
+        Some(parent) => {
+            value[3..35].copy_from_slice(parent.trace_id.as_bytes());
+            value[53..55].copy_from_slice(parent.flags.as_bytes());
+        }
         None => {
             headers.remove(&TRACESTATE);
-            TraceParent::new_trace()
+            fill_random_hex::<16>(&mut value[3..35]);
         }
-    };
-    if let Ok(v) = HeaderValue::from_str(&next.to_header()) {
+    }
+    fill_random_hex::<8>(&mut value[36..52]);
+    if let Ok(v) = HeaderValue::from_bytes(&value) {
         headers.insert(&TRACEPARENT, v);
     }
-    next.trace_id
 }
 
 #[cfg(test)]
@@ -461,12 +485,14 @@ mod tests {
             ("x-forwarded-for", "1.1.1.1"),
             ("x-forwarded-proto", "https"),
         ]);
+        let peer = peer_value("::ffff:203.0.113.9".parse().unwrap());
+        let port = HeaderValue::from(8080u16);
         let hop = Hop {
-            peer: "203.0.113.9".parse().unwrap(),
+            peer: &peer,
             peer_trusted: false,
             proto: "http",
             host: Some("a.test"),
-            port: 8080,
+            port: &port,
         };
         set_forwarded(&mut h, hop);
         assert_eq!(h["x-forwarded-for"], "1.1.1.1, 203.0.113.9");
@@ -523,17 +549,19 @@ mod tests {
         );
 
         let mut h = map(&[("traceparent", good), ("tracestate", "k=v")]);
-        let trace = propagate_trace(&mut h);
-        assert_eq!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+        propagate_trace(&mut h);
         let out = TraceParent::parse(h["traceparent"].to_str().unwrap()).unwrap();
+        assert_eq!(out.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(out.flags, tp.flags);
         assert_eq!(out.trace_id, tp.trace_id);
         assert_ne!(out.parent_id, tp.parent_id);
         assert_eq!(h["tracestate"], "k=v");
 
         let mut h = map(&[("traceparent", "junk"), ("tracestate", "k=v")]);
-        let trace = propagate_trace(&mut h);
-        assert_eq!(trace.len(), 32);
+        propagate_trace(&mut h);
         assert!(!h.contains_key("tracestate"));
-        assert!(TraceParent::parse(h["traceparent"].to_str().unwrap()).is_some());
+        let out = TraceParent::parse(h["traceparent"].to_str().unwrap()).unwrap();
+        assert_eq!(out.flags, "00");
+        assert_ne!(out.trace_id, tp.trace_id);
     }
 }

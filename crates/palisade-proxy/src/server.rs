@@ -185,7 +185,16 @@ async fn connection(
     };
     match &config.protocol {
         ListenerProtocol::Http => {
-            serve(&shared, tcp, (peer, local, shard), false, true, config.http2, &ctl).await;
+            serve(
+                &shared,
+                tcp,
+                (peer, local, shard),
+                false,
+                true,
+                config.http2,
+                &ctl,
+            )
+            .await;
         }
         ListenerProtocol::Https { policy } => {
             let rt = shared.runtime.load_full();
@@ -246,7 +255,8 @@ async fn serve<I>(
     let activity = Arc::new(Activity::new());
     let info = Arc::new(ConnInfo {
         peer,
-        local,
+        peer_value: crate::headers::peer_value(peer.ip()),
+        port_value: http::HeaderValue::from(local.port()),
         shard,
         tls,
         verdicts,
@@ -305,11 +315,7 @@ async fn serve<I>(
 }
 
 /// The admin listener: `/metrics`, `/healthz`, `/readyz`.
-pub(crate) async fn admin_loop(
-    shared: Arc<Shared>,
-    listener: std::net::TcpListener,
-    ctl: Control,
-) {
+pub(crate) async fn admin_loop(shared: Arc<Shared>, listener: std::net::TcpListener, ctl: Control) {
     let listener = match TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(e) => {

@@ -32,8 +32,10 @@ use crate::smuggling::{self, Verdicts};
 pub(crate) struct ConnInfo {
     /// TCP peer.
     pub(crate) peer: SocketAddr,
-    /// Local address (its port goes to `X-Forwarded-Port`).
-    pub(crate) local: SocketAddr,
+    /// `peer`'s address as `X-Forwarded-For` gets it, made once per connection.
+    pub(crate) peer_value: HeaderValue,
+    /// `local`'s port as `X-Forwarded-Port` gets it.
+    pub(crate) port_value: HeaderValue,
     /// The worker the connection runs on: it picks that worker's upstream connections.
     pub(crate) shard: usize,
     /// Whether the connection is TLS.
@@ -74,8 +76,10 @@ pub(crate) async fn handle(
         raw_head: None,
         extension: None,
     };
+    let request_id = HeaderValue::from_str(&ctx.request_id).ok();
     let mut tx = Tx {
         inspector: Arc::clone(&shared.inspector),
+        request_id,
         rt: Arc::clone(&rt),
         site: None,
         ctx,
@@ -101,6 +105,8 @@ pub(crate) async fn handle(
 /// The per-request state carried to phase 5.
 struct Tx {
     inspector: Arc<dyn Inspector>,
+    /// `ctx.request_id` as a header value, made once for the upstream and the client.
+    request_id: Option<HeaderValue>,
     rt: Arc<Runtime>,
     site: Option<usize>,
     ctx: RequestContext,
@@ -112,11 +118,11 @@ struct Tx {
 impl Tx {
     /// Adds the response headers every answer gets and wraps the body for phase 5.
     fn respond(
-        self,
+        mut self,
         mut resp: Response<InnerBody>,
         interruption: Option<Interruption>,
     ) -> Response<FinishBody> {
-        if let Ok(id) = HeaderValue::from_str(&self.ctx.request_id) {
+        if let Some(id) = self.request_id.take() {
             resp.headers_mut().insert(&X_REQUEST_ID, id);
         }
         if let Some(hsts) = &self.hsts {
@@ -282,15 +288,15 @@ async fn proxy(
     headers::set_forwarded(
         &mut out,
         Hop {
-            peer: conn.peer.ip(),
+            peer: &conn.peer_value,
             peer_trusted: headers::is_trusted(&rt.config.trusted_proxies, conn.peer.ip()),
             proto: if conn.tls { "https" } else { "http" },
             host: raw_host.as_deref().filter(|h| !h.trim().is_empty()),
-            port: conn.local.port(),
+            port: &conn.port_value,
         },
     );
-    if let Ok(id) = HeaderValue::from_str(&tx.ctx.request_id) {
-        out.insert(&X_REQUEST_ID, id);
+    if let Some(id) = &tx.request_id {
+        out.insert(&X_REQUEST_ID, id.clone());
     }
     headers::propagate_trace(&mut out);
     if site.preserve_host {

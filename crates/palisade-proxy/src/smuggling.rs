@@ -167,31 +167,26 @@ fn target_range(head: &[u8]) -> Option<std::ops::Range<usize>> {
 }
 
 /// Checks the raw bytes of one request head (request line to the empty line, inclusive).
-pub(crate) fn check_head(
-    head: &[u8],
-    max_headers: usize,
-    scratch: &mut Vec<httparse::Header<'static>>,
-) -> Result<Framing, Rejection> {
+pub(crate) fn check_head(head: &[u8], max_headers: usize) -> Result<Framing, Rejection> {
     check_bytes(head)?;
-    scratch.clear();
-    scratch.resize(max_headers, httparse::EMPTY_HEADER);
-    // The scratch vector only lends its allocation; the borrow ends with this function.
-    let mut headers: Vec<httparse::Header<'_>> = std::mem::take(scratch);
-    let result = check_parsed(head, &mut headers);
-    headers.clear();
-    *scratch = headers
-        .into_iter()
-        .map(|_| httparse::EMPTY_HEADER)
-        .collect();
-    result
+    // Header slots are lent uninitialised (httparse writes only the ones it fills), from
+    // the stack for the usual limits.
+    const ON_STACK: usize = 128;
+    let uninit = std::mem::MaybeUninit::<httparse::Header<'_>>::uninit();
+    if max_headers <= ON_STACK {
+        let mut slots = [uninit; ON_STACK];
+        check_parsed(head, &mut slots[..max_headers])
+    } else {
+        check_parsed(head, &mut vec![uninit; max_headers])
+    }
 }
 
 fn check_parsed<'h>(
     head: &'h [u8],
-    headers: &mut [httparse::Header<'h>],
+    slots: &mut [std::mem::MaybeUninit<httparse::Header<'h>>],
 ) -> Result<Framing, Rejection> {
-    let mut req = httparse::Request::new(headers);
-    match req.parse(head) {
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(head, slots) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) => return Err(Rejection::bad("incomplete head")),
         Err(httparse::Error::TooManyHeaders) => {
@@ -387,6 +382,39 @@ fn strict_value<'a>(head: &'a [u8], value: &'a [u8]) -> Option<&'a [u8]> {
 
 /// Byte-level checks: CRLF only, no NUL or other control bytes, no obs-fold.
 fn check_bytes(head: &[u8]) -> Result<(), Rejection> {
+    if plain_bytes(head) {
+        return Ok(());
+    }
+    check_bytes_exactly(head)
+}
+
+/// The quick accept of [`check_bytes`]: no control byte but TAB, CR and LF, every LF after
+/// a CR and not before SP or TAB, and as many CRs as LFs. `false` says "look closer".
+fn plain_bytes(head: &[u8]) -> bool {
+    // Branch-free over fixed blocks so that the compiler vectorises it.
+    // `&` and `|`, not `&&` and `||`: no branches.
+    let odd = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\r') & (b != b'\n')) | (b == 0x7f);
+    let mut blocks = head.chunks_exact(32);
+    for block in &mut blocks {
+        if block.iter().fold(false, |acc, &b| acc | odd(b)) {
+            return false;
+        }
+    }
+    if blocks.remainder().iter().any(|&b| odd(b)) {
+        return false;
+    }
+    let mut lines = 0usize;
+    for lf in memchr::memchr_iter(b'\n', head) {
+        if lf == 0 || head[lf - 1] != b'\r' || matches!(head.get(lf + 1), Some(b' ' | b'\t')) {
+            return false;
+        }
+        lines += 1;
+    }
+    memchr::memchr_iter(b'\r', head).count() == lines
+}
+
+/// [`check_bytes`], byte by byte, naming the first offence.
+fn check_bytes_exactly(head: &[u8]) -> Result<(), Rejection> {
     let len = head.len();
     for (i, &b) in head.iter().enumerate() {
         match b {
@@ -463,7 +491,6 @@ pub(crate) struct Sniffer {
     head: Vec<u8>,
     max_header_bytes: usize,
     max_headers: usize,
-    scratch: Vec<httparse::Header<'static>>,
     verdicts: Verdicts,
 }
 
@@ -512,44 +539,117 @@ impl Sniffer {
             head: Vec::new(),
             max_header_bytes,
             max_headers,
-            scratch: Vec::new(),
             verdicts,
         }
     }
 
-    /// Follows `data`, just read from the client, and appends to `out` the bytes hyper
-    /// should read: body bytes as they are, each head once it is complete (repaired, see
-    /// the module docs), and everything held back once the guard stops.
-    pub(crate) fn feed(&mut self, mut data: &[u8], out: &mut Vec<u8>) {
-        while !data.is_empty() {
-            data = match self.state {
-                State::Passthrough | State::Stopped => {
-                    out.extend_from_slice(data);
-                    return;
+    /// Follows `data`, just read from the client, and says which bytes hyper should read:
+    /// the first `n` bytes of `data` (the returned `n`) as they are, then what this call
+    /// appended to `out`: body bytes as they are, each head once it is complete (repaired,
+    /// see the module docs), and everything held back once the guard stops. `out` must be
+    /// empty on entry for the in-place prefix to keep the order; a non-empty `out` gets
+    /// everything (`n` = 0).
+    pub(crate) fn feed(&mut self, data: &[u8], out: &mut Vec<u8>) -> usize {
+        let mut in_place = out.is_empty();
+        let mut prefix = 0;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (next, unchanged) = self.step(rest, out);
+            let used = rest.len() - next.len();
+            match unchanged {
+                // The step passes `used` bytes as they are.
+                Some(n) if in_place => {
+                    debug_assert_eq!(n, used);
+                    prefix += n;
                 }
-                State::Head => self.feed_head(data, out),
-                State::Body(left) => {
-                    let n = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
-                    let left = left - n as u64;
-                    self.state = if left == 0 {
-                        State::Head
-                    } else {
-                        State::Body(left)
-                    };
-                    out.extend_from_slice(&data[..n]);
-                    &data[n..]
+                Some(n) => out.extend_from_slice(&rest[..n]),
+                None if in_place => {
+                    // This step held back or repaired bytes into `out`: everything after
+                    // it goes through `out` too.
+                    in_place = false;
                 }
-                State::Chunk(chunk) => {
-                    let rest = self.feed_chunk(chunk, data);
-                    if self.state == State::Stopped {
-                        // The chunk parser gave up somewhere in `data`: hyper gets it all.
-                        out.extend_from_slice(data);
-                        return;
-                    }
-                    out.extend_from_slice(&data[..data.len() - rest.len()]);
-                    rest
+                None => {}
+            }
+            rest = next;
+        }
+        prefix
+    }
+
+    /// One framing step over the start of `data`: the rest, and `Some(n)` when the step's
+    /// `n` bytes pass unchanged (the caller places them), `None` when the step wrote what
+    /// hyper gets into `out` itself.
+    fn step<'d>(&mut self, data: &'d [u8], out: &mut Vec<u8>) -> (&'d [u8], Option<usize>) {
+        match self.state {
+            State::Passthrough | State::Stopped => (&[], Some(data.len())),
+            State::Head => {
+                if let Some(end) = self.head_in_place(data) {
+                    return (&data[end..], Some(end));
                 }
-            };
+                (self.feed_head(data, out), None)
+            }
+            State::Body(left) => {
+                let n = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
+                let left = left - n as u64;
+                self.state = if left == 0 {
+                    State::Head
+                } else {
+                    State::Body(left)
+                };
+                (&data[n..], Some(n))
+            }
+            State::Chunk(chunk) => {
+                let rest = self.feed_chunk(chunk, data);
+                if self.state == State::Stopped {
+                    // The chunk parser gave up somewhere in `data`: hyper gets it all.
+                    return (&[], Some(data.len()));
+                }
+                (rest, Some(data.len() - rest.len()))
+            }
+        }
+    }
+
+    /// The common case, without copying: nothing held back yet, `data` starts with a
+    /// complete head that is accepted as it is (no repair). Returns the head's length after
+    /// recording its verdict; `None` leaves everything to [`Self::feed_head`], which
+    /// handles every other case (and reaches the same verdicts).
+    fn head_in_place(&mut self, data: &[u8]) -> Option<usize> {
+        if !self.head.is_empty() || matches!(data.first(), None | Some(b'\r' | b'\n')) {
+            return None;
+        }
+        let window = &data[..data.len().min(self.max_header_bytes + 4)];
+        let end = find_head_end(window)?;
+        if end > self.max_header_bytes || window.starts_with(H2_PREFACE) {
+            return None;
+        }
+        let head = &data[..end];
+        let range = target_range(head)?;
+        if head[range.clone()].iter().copied().any(needs_encoding) {
+            return None;
+        }
+        let framing = check_head(head, self.max_headers).ok()?;
+        let accepted = Accepted {
+            // Kept only when not in origin form; see `feed_head`.
+            raw_target: (!head[range.clone()].starts_with(b"/")).then(|| head[range].into()),
+            head: Some(head.into()),
+        };
+        if !self.verdicts.push(Ok(accepted)) {
+            return None;
+        }
+        self.state = Self::after_head(framing);
+        Some(end)
+    }
+
+    fn after_head(framing: Framing) -> State {
+        match framing {
+            Framing::None => State::Head,
+            Framing::Length(n) => State::Body(n),
+            Framing::Chunked => State::Chunk(Chunk::Size {
+                value: 0,
+                digits: 0,
+                ext: false,
+                line: 0,
+            }),
+            Framing::Upgrade => State::Passthrough,
         }
     }
 
@@ -638,7 +738,7 @@ impl Sniffer {
         // are handed back to the caller, not kept.
         self.head.truncate(end);
         let consumed = end - old;
-        let verdict = check_head(&self.head, self.max_headers, &mut self.scratch);
+        let verdict = check_head(&self.head, self.max_headers);
         match verdict {
             Err(rejection) => {
                 if rejection.status == StatusCode::HTTP_VERSION_NOT_SUPPORTED {
@@ -676,17 +776,7 @@ impl Sniffer {
                     self.stop(None, out);
                     return &data[consumed..];
                 }
-                self.state = match framing {
-                    Framing::None => State::Head,
-                    Framing::Length(n) => State::Body(n),
-                    Framing::Chunked => State::Chunk(Chunk::Size {
-                        value: 0,
-                        digits: 0,
-                        ext: false,
-                        line: 0,
-                    }),
-                    Framing::Upgrade => State::Passthrough,
-                };
+                self.state = Self::after_head(framing);
                 &data[consumed..]
             }
         }
@@ -824,20 +914,18 @@ impl Sniffer {
 
 /// Position just after the empty line that ends a head (`\n\r\n` or `\n\n`).
 fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(pos) = memchr_lf(&bytes[i..]) {
-        let at = i + pos;
+    for at in memchr::memchr_iter(b'\n', bytes) {
         match bytes.get(at + 1) {
             Some(b'\n') => return Some(at + 2),
             Some(b'\r') if bytes.get(at + 2) == Some(&b'\n') => return Some(at + 3),
-            _ => i = at + 1,
+            _ => {}
         }
     }
     None
 }
 
 fn memchr_lf(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }
 
 /// An I/O wrapper that shows every byte read to a [`Sniffer`] before hyper sees it, and
@@ -904,16 +992,21 @@ impl<T: AsyncRead + Unpin> AsyncRead for FramingGuard<T> {
                 sniffer.pass(n as u64);
                 return Poll::Ready(Ok(()));
             }
-            // The new bytes go through the sniffer into `out` and come back from there
-            // (possibly held back or repaired), so they are taken out of `buf` again.
+            // The sniffer leaves a prefix of the new bytes where they are (complete heads
+            // it accepts as they are, body bytes); the rest goes into `out` (possibly held
+            // back or repaired) and comes back from there, so it is taken out of `buf`.
             let read = &buf.filled()[before..];
-            if read.is_empty() {
+            let kept = if read.is_empty() {
                 this.eof = true;
                 sniffer.eof(&mut this.out);
+                0
             } else {
-                sniffer.feed(read, &mut this.out);
+                sniffer.feed(read, &mut this.out)
+            };
+            buf.set_filled(before + kept);
+            if kept > 0 {
+                return Poll::Ready(Ok(()));
             }
-            buf.set_filled(before);
         }
     }
 }
@@ -952,9 +1045,17 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for FramingGuard<T> {
 mod tests {
     use super::*;
 
+    /// What hyper reads after `sniffer` sees `data`: the in-place prefix, then what the
+    /// sniffer wrote, appended to `out`.
+    fn feed(sniffer: &mut Sniffer, data: &[u8], out: &mut Vec<u8>) {
+        let mut written = Vec::new();
+        let kept = sniffer.feed(data, &mut written);
+        out.extend_from_slice(&data[..kept]);
+        out.extend_from_slice(&written);
+    }
+
     fn check(head: &str) -> Result<Framing, &'static str> {
-        let mut scratch = Vec::new();
-        check_head(head.as_bytes(), 100, &mut scratch).map_err(|r| r.shape)
+        check_head(head.as_bytes(), 100).map_err(|r| r.shape)
     }
 
     #[test]
@@ -1159,9 +1260,8 @@ mod tests {
 
     #[test]
     fn too_many_headers_is_431() {
-        let mut scratch = Vec::new();
         let head = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n";
-        let r = check_head(head.as_bytes(), 2, &mut scratch).unwrap_err();
+        let r = check_head(head.as_bytes(), 2).unwrap_err();
         assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     }
 
@@ -1177,7 +1277,7 @@ mod tests {
         // Feed one byte at a time: the state machine must not depend on read boundaries.
         let mut out = Vec::new();
         for b in stream.iter() {
-            sniffer.feed(std::slice::from_ref(b), &mut out);
+            feed(&mut sniffer, std::slice::from_ref(b), &mut out);
         }
         // hyper reads the same bytes, less the empty line before the third request.
         let mut expected = stream.to_vec();
@@ -1212,7 +1312,7 @@ mod tests {
             inner.len()
         );
         let mut out = Vec::new();
-        sniffer.feed(stream.as_bytes(), &mut out);
+        feed(&mut sniffer, stream.as_bytes(), &mut out);
         assert_eq!(out, stream.as_bytes());
         assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
@@ -1225,7 +1325,7 @@ mod tests {
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
         let mut out = Vec::new();
         for part in [&b"PRI * HT"[..], b"TP/2.0\r\n\r\nSM\r\n\r\n"] {
-            sniffer.feed(part, &mut out);
+            feed(&mut sniffer, part, &mut out);
         }
         assert_eq!(sniffer.state, State::Passthrough);
         assert_eq!(out, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -1233,7 +1333,7 @@ mod tests {
         let mut sniffer = Sniffer::new(64, 100, verdicts.clone());
         let big = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n", "a".repeat(100));
         let mut out = Vec::new();
-        sniffer.feed(big.as_bytes(), &mut out);
+        feed(&mut sniffer, big.as_bytes(), &mut out);
         // hyper gets the whole oversized head and answers it (431) itself.
         assert_eq!(out, big.as_bytes());
         assert_eq!(
@@ -1248,7 +1348,7 @@ mod tests {
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
         let stream = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
         let mut out = Vec::new();
-        sniffer.feed(stream, &mut out);
+        feed(&mut sniffer, stream, &mut out);
         assert_eq!(out, stream);
         assert_eq!(verdicts.next().map(|a| a.raw_target), Ok(None));
         assert_eq!(sniffer.state, State::Stopped);
@@ -1263,7 +1363,7 @@ mod tests {
             GET /plain HTTP/1.1\r\nHost: a\r\n\r\n";
         let mut out = Vec::new();
         for b in stream.as_bytes() {
-            sniffer.feed(std::slice::from_ref(b), &mut out);
+            feed(&mut sniffer, std::slice::from_ref(b), &mut out);
         }
         assert_eq!(
             String::from_utf8_lossy(&out),
@@ -1292,7 +1392,7 @@ mod tests {
         let verdicts = Verdicts::default();
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
         let mut out = Vec::new();
-        sniffer.feed(b"GET / HTTP/4.0\r\nHost: a\r\n\r\n", &mut out);
+        feed(&mut sniffer, b"GET / HTTP/4.0\r\nHost: a\r\n\r\n", &mut out);
         assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         let r = verdicts.next().unwrap_err();
         assert_eq!(r.status, StatusCode::HTTP_VERSION_NOT_SUPPORTED);
@@ -1303,7 +1403,8 @@ mod tests {
         let verdicts = Verdicts::default();
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
         let mut out = Vec::new();
-        sniffer.feed(
+        feed(
+            &mut sniffer,
             b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n",
             &mut out,
         );
@@ -1320,7 +1421,7 @@ mod tests {
         let verdicts = Verdicts::default();
         let mut sniffer = Sniffer::new(1024, 100, verdicts.clone());
         let mut out = Vec::new();
-        sniffer.feed(b"GET / HTTP/1.1\r\nHo", &mut out);
+        feed(&mut sniffer, b"GET / HTTP/1.1\r\nHo", &mut out);
         assert!(out.is_empty());
         sniffer.eof(&mut out);
         assert_eq!(out, b"GET / HTTP/1.1\r\nHo");
@@ -1342,5 +1443,78 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::CONTENT_LENGTH, "+5".parse().unwrap());
         assert!(check_h2(&h, Some("a")).is_err());
+    }
+
+    /// Pieces that make heads and streams interesting for the framing guard: good lines,
+    /// the smuggling shapes, stray CR / LF / NUL / controls, folds, bodies.
+    fn piece() -> impl proptest::strategy::Strategy<Value = &'static [u8]> {
+        proptest::sample::select(vec![
+            &b"GET / HTTP/1.1\r\n"[..],
+            b"POST /a?b=\"c\" HTTP/1.1\r\n",
+            b"GET http://a/x HTTP/1.1\r\n",
+            b"GET / HTTP/1.0\r\n",
+            b"GET / HTTP/4.0\r\n",
+            b"Host: a\r\n",
+            b"Host: b\r\n",
+            b"Content-Length: 3\r\n",
+            b"Content-Length:  3\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"X: y\r\n",
+            b" folded\r\n",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\0",
+            b"\x01",
+            b"\x7f",
+            b"\t",
+            b"abc",
+            b"3\r\nabc\r\n0\r\n\r\n",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        ])
+    }
+
+    fn drain(verdicts: &Verdicts) -> Vec<Result<Accepted, Rejection>> {
+        let mut queue = verdicts.0.lock().unwrap();
+        queue.drain(..).collect()
+    }
+
+    proptest::proptest! {
+        /// The quick byte check never accepts what the exact one refuses.
+        #[test]
+        fn plain_bytes_agrees_with_the_exact_check(
+            pieces in proptest::collection::vec(piece(), 0..24),
+        ) {
+            let head = pieces.concat();
+            if plain_bytes(&head) {
+                proptest::prop_assert!(check_bytes_exactly(&head).is_ok());
+            }
+        }
+
+        /// Whole reads (the in-place path) and byte-at-a-time reads (the copying path)
+        /// give hyper the same bytes and the service the same verdicts.
+        #[test]
+        fn in_place_and_copying_paths_agree(
+            pieces in proptest::collection::vec(piece(), 0..24),
+            split in 0usize..400,
+        ) {
+            let stream = pieces.concat();
+            let run = |chunks: &mut dyn Iterator<Item = &[u8]>| {
+                let verdicts = Verdicts::default();
+                let mut sniffer = Sniffer::new(256, 8, verdicts.clone());
+                let mut out = Vec::new();
+                for chunk in chunks {
+                    feed(&mut sniffer, chunk, &mut out);
+                }
+                sniffer.eof(&mut out);
+                (out, drain(&verdicts))
+            };
+            let whole = run(&mut std::iter::once(&stream[..]));
+            let bytewise = run(&mut stream.chunks(1));
+            let at = split.min(stream.len());
+            let two = run(&mut [&stream[..at], &stream[at..]].into_iter());
+            proptest::prop_assert_eq!(&whole, &bytewise);
+            proptest::prop_assert_eq!(&whole, &two);
+        }
     }
 }

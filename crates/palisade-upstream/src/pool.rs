@@ -284,8 +284,22 @@ impl Pool {
                 (Some(b), true) => b.try_clone().unwrap_or_default(),
                 _ => body.take().unwrap_or_default(),
             };
+            // The headers are cloned only for an attempt that may be followed by another.
+            let headers = if attempt < attempts {
+                parts.headers.clone()
+            } else {
+                std::mem::take(&mut parts.headers)
+            };
             let result = self
-                .attempt(shard, idx, &parts, extensions.take(), this_body, upgrade)
+                .attempt(
+                    shard,
+                    idx,
+                    &parts,
+                    headers,
+                    extensions.take(),
+                    this_body,
+                    upgrade,
+                )
                 .await;
             match result {
                 Ok(resp) => return Ok(resp),
@@ -390,11 +404,13 @@ impl Pool {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         shard: usize,
         idx: usize,
         parts: &Parts,
+        headers: http::HeaderMap,
         extensions: Option<http::Extensions>,
         body: UpstreamBody,
         upgrade: bool,
@@ -403,15 +419,16 @@ impl Pool {
         let _guard = InFlight::new(&target.in_flight);
         target.requests.fetch_add(1, Ordering::SeqCst);
         let use_h2 = self.h2.is_some() && !upgrade;
-        let req = self.build(target, parts, extensions, body, use_h2);
+        let req = self.build(target, parts, headers, extensions, body, use_h2);
         let total = self.cfg.timeouts.total;
-        let outcome = match tokio::time::timeout(total, self.transmit(shard, idx, req, use_h2)).await {
-            Ok(result) => result,
-            Err(_) => Err(UpstreamError::Timeout {
-                target: target.url.clone(),
-                after: total,
-            }),
-        };
+        let outcome =
+            match tokio::time::timeout(total, self.transmit(shard, idx, req, use_h2)).await {
+                Ok(result) => result,
+                Err(_) => Err(UpstreamError::Timeout {
+                    target: target.url.clone(),
+                    after: total,
+                }),
+            };
         let failed = match &outcome {
             Ok(resp) => resp.status().is_server_error(),
             Err(e) => e.is_target_failure(),
@@ -430,11 +447,11 @@ impl Pool {
         &self,
         target: &TargetState,
         parts: &Parts,
+        mut headers: http::HeaderMap,
         extensions: Option<http::Extensions>,
         body: UpstreamBody,
         h2: bool,
     ) -> Request<UpstreamBody> {
-        let mut headers = parts.headers.clone();
         let mut authority = target.authority.clone();
         if h2 {
             // HTTP/2 carries the host in :authority; a differing Host header is malformed.
@@ -572,7 +589,8 @@ impl Pool {
         if let Ok(host) = HeaderValue::from_str(target.authority.as_str()) {
             parts.headers.insert(header::HOST, host);
         }
-        let req = self.build(target, &parts, None, UpstreamBody::Empty, use_h2);
+        let headers = std::mem::take(&mut parts.headers);
+        let req = self.build(target, &parts, headers, None, UpstreamBody::Empty, use_h2);
         let probe = async {
             let resp = self.transmit(PROBE_SHARD, idx, req, use_h2).await.ok()?;
             let ok = status_ok(resp.status().as_u16(), &cfg.expect_status);

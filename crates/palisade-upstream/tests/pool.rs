@@ -591,7 +591,7 @@ async fn read_timeout_between_body_frames() {
     let pool = Pool::new(&cfg).unwrap();
     assert_eq!(pool.read_timeout(), Duration::from_secs(5));
     let resp = pool
-        .send_timed(req(Method::GET, "/download/300000", UpstreamBody::Empty))
+        .send_timed(0, req(Method::GET, "/download/300000", UpstreamBody::Empty))
         .await
         .unwrap();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
