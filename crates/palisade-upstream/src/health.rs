@@ -3,6 +3,7 @@
 
 use std::ops::RangeInclusive;
 use std::sync::Weak;
+use std::time::Duration;
 
 use palisade_config::{HealthCheck, PassiveHealth};
 use tokio::task::JoinHandle;
@@ -102,19 +103,25 @@ pub struct HealthChecker {
 }
 
 impl HealthChecker {
-    pub(crate) fn spawn(pool: Weak<Pool>, targets: usize, cfg: Option<HealthCheck>) -> Self {
-        let Some(cfg) = cfg else {
-            return Self { tasks: Vec::new() };
-        };
-        let tasks = (0..targets)
-            .map(|idx| tokio::spawn(check_loop(pool.clone(), idx, cfg.clone())))
-            .collect();
+    pub(crate) fn spawn(
+        pool: Weak<Pool>,
+        targets: usize,
+        cfg: Option<HealthCheck>,
+        idle: Duration,
+    ) -> Self {
+        let reap = (idle / 2).clamp(REAP_MIN, REAP_MAX);
+        let mut tasks = vec![tokio::spawn(reap_loop(pool.clone(), reap))];
+        if let Some(cfg) = cfg {
+            tasks.extend(
+                (0..targets).map(|idx| tokio::spawn(check_loop(pool.clone(), idx, cfg.clone()))),
+            );
+        }
         Self { tasks }
     }
 
     /// How many checker tasks run (one per target; none without a `health_check`).
     pub fn tasks(&self) -> usize {
-        self.tasks.len()
+        self.tasks.len() - 1
     }
 }
 
@@ -123,6 +130,19 @@ impl Drop for HealthChecker {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// Bounds of the period at which idle connections past the idle timeout are closed.
+const REAP_MIN: Duration = Duration::from_millis(500);
+const REAP_MAX: Duration = Duration::from_secs(30);
+
+/// Closes idle upstream connections past the idle timeout, until the pool is dropped.
+async fn reap_loop(pool: Weak<Pool>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(strong) = pool.upgrade() else { return };
+        strong.reap_idle();
     }
 }
 

@@ -50,6 +50,7 @@ mod balance;
 mod body;
 mod connect;
 mod error;
+mod h1;
 mod health;
 mod pool;
 

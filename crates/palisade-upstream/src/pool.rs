@@ -11,7 +11,6 @@ use http::{HeaderValue, Method, Request, Response, Uri, Version, header};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::client::conn::http2;
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use palisade_config::{Balance, HealthCheck, Scheme, Upstream, UpstreamProtocol};
 use tokio::time::Instant;
@@ -20,6 +19,7 @@ use tokio_rustls::TlsConnector;
 use crate::balance::{LeastConnections, RoundRobin};
 use crate::body::{ReadTimeoutBody, RequestBodyError, UpstreamBody};
 use crate::connect::{ConnectError, Connector, Endpoint};
+use crate::h1::H1Pool;
 use crate::health::{Active, HealthChecker, Passive, status_ok};
 use crate::{BoxError, UpstreamError};
 
@@ -86,9 +86,9 @@ pub struct Pool {
     weights: Vec<u32>,
     round_robin: RoundRobin,
     least: LeastConnections,
-    /// HTTP/1.1 connections, one client (and so one idle pool) per shard, plus one for the
-    /// health probes: a shard's connections are driven by tasks on that shard's event loop.
-    h1: Vec<Client<Connector, UpstreamBody>>,
+    /// HTTP/1.1 connections, one set per shard plus one for the health probes: a shard's
+    /// connections are driven by tasks on that shard's event loop.
+    h1: H1Pool,
     h2: Option<Connector>,
     panics: AtomicU64,
 }
@@ -199,16 +199,13 @@ impl Pool {
             UpstreamProtocol::Http1 => None,
             UpstreamProtocol::Http2 => Some(Connector::new(endpoints, connect, tls(true)?, true)),
         };
-        let h1 = (0..=shards.max(1))
-            .map(|_| {
-                Client::builder(TokioExecutor::new())
-                    .pool_idle_timeout(cfg.timeouts.idle)
-                    .pool_max_idle_per_host(cfg.max_idle_per_target)
-                    .pool_timer(TokioTimer::new())
-                    .timer(TokioTimer::new())
-                    .build(h1_connector.clone())
-            })
-            .collect();
+        let h1 = H1Pool::new(
+            shards.max(1) + 1,
+            targets.len(),
+            h1_connector,
+            cfg.max_idle_per_target,
+            cfg.timeouts.idle,
+        );
         let weights = targets.iter().map(|t| t.weight).collect();
         Ok(Self {
             name: cfg.name.clone(),
@@ -327,14 +324,27 @@ impl Pool {
         Ok(resp.map(|b| ReadTimeoutBody::new(b, read)))
     }
 
-    /// Starts one active health-check task per target (none without a `health_check`). They
-    /// stop when the returned [`HealthChecker`] is dropped, or when the pool is.
+    /// Starts one active health-check task per target (none without a `health_check`) and
+    /// the task that closes idle connections past the `idle` timeout. They stop when the
+    /// returned [`HealthChecker`] is dropped, or when the pool is.
     pub fn spawn_health_checks(self: &Arc<Self>) -> HealthChecker {
         HealthChecker::spawn(
             Arc::downgrade(self),
             self.targets.len(),
             self.cfg.health_check.clone(),
+            self.cfg.timeouts.idle,
         )
+    }
+
+    /// Closes idle HTTP/1.1 connections that are closed or past the `idle` timeout (the
+    /// task started by [`Pool::spawn_health_checks`] calls this periodically).
+    pub fn reap_idle(&self) {
+        self.h1.reap();
+    }
+
+    /// Idle HTTP/1.1 connections the pool holds, over all shards and targets.
+    pub fn idle_connections(&self) -> usize {
+        self.h1.idle_count()
     }
 
     /// The state of every target, in configuration order.
@@ -466,21 +476,30 @@ impl Pool {
         {
             headers.insert(header::HOST, v);
         }
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        let uri = Uri::builder()
-            .scheme(target.scheme.clone())
-            .authority(authority)
-            .path_and_query(path)
-            .build()
-            .unwrap_or_else(|_| {
-                // Scheme and authority are valid by construction and the path came from a
-                // valid URI; fall back to the target root rather than panic.
-                Uri::from_static("/")
-            });
+        let uri = if h2 {
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            Uri::builder()
+                .scheme(target.scheme.clone())
+                .authority(authority)
+                .path_and_query(path)
+                .build()
+                .unwrap_or_else(|_| {
+                    // Scheme and authority are valid by construction and the path came
+                    // from a valid URI; fall back to the target root rather than panic.
+                    Uri::from_static("/")
+                })
+        } else {
+            // HTTP/1.1 sends the origin form; the authority is in `Host`.
+            parts
+                .uri
+                .path_and_query()
+                .cloned()
+                .map_or_else(|| Uri::from_static("/"), Uri::from)
+        };
         let mut req = Request::new(body);
         *req.method_mut() = parts.method.clone();
         *req.uri_mut() = uri;
@@ -505,23 +524,18 @@ impl Pool {
     ) -> Result<Response<Incoming>, UpstreamError> {
         let target = &self.targets[idx];
         if !use_h2 {
-            // `sharded` made the shards' clients and, last, the probes' own.
-            let shards = self.h1.len().saturating_sub(1);
+            // `sharded` made the shards' sets and, last, the probes' own.
+            let shards = self.h1.shards() - 1;
             let i = match shard {
                 PROBE_SHARD => shards,
                 s if s < shards => s,
                 _ => 0,
             };
-            let Some(client) = self.h1.get(i) else {
-                return Err(UpstreamError::InvalidConfig {
-                    pool: self.name.clone(),
-                    reason: "no HTTP/1.1 client".into(),
-                });
-            };
-            return client
-                .request(req)
+            return self
+                .h1
+                .send(i, idx, target.authority.as_str(), req)
                 .await
-                .map_err(|e| classify(&target.url, Box::new(e)));
+                .map_err(|e| classify(&target.url, e));
         }
         let mut sender = self.h2_sender(target).await?;
         sender
