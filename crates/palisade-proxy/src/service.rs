@@ -336,10 +336,19 @@ async fn proxy(
         } else {
             &prefix[..prefix.len().min(want)]
         };
-        verdict(
+        let checked = verdict(
             Phase::RequestBody,
             tx.inspector.request_body(&mut tx.ctx, shown, complete),
-        )?;
+        );
+        if let Err(stop) = checked {
+            if !complete {
+                // The client is still sending: read (and drop) a bounded rest so that it
+                // gets the refusal instead of a connection reset, as nginx's lingering
+                // close does.
+                tokio::spawn(drain(incoming));
+            }
+            return Err(stop);
+        }
         if complete {
             UpstreamBody::Full(prefix)
         } else {
@@ -443,6 +452,25 @@ async fn proxy(
         body.boxed_unsync()
     };
     Ok(Response::from_parts(parts, body))
+}
+
+/// Most request-body bytes read and dropped after a refusal, and for how long.
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and drops up to [`DRAIN_BYTES`] of a refused request's body within [`DRAIN_TIME`];
+/// beyond that the connection closes as it would have.
+async fn drain(mut body: Incoming) {
+    let read = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, read).await;
 }
 
 fn hsts_value(hsts: &Hsts) -> HeaderValue {
