@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -10,9 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -130,7 +127,7 @@ impl Connector {
         if self.inner.require_h2 && !h2 {
             return Err(ConnectError::NoH2);
         }
-        Ok(Conn::Tls(Box::new(TokioIo::new(stream)), h2))
+        Ok(Conn::Tls(Box::new(TokioIo::new(stream))))
     }
 }
 
@@ -169,40 +166,12 @@ impl fmt::Debug for Connector {
     }
 }
 
-impl tower::Service<Uri> for Connector {
-    type Response = Conn;
-    type Error = ConnectError;
-    type Future = Pin<Box<dyn Future<Output = Result<Conn, ConnectError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move {
-            let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-            this.connect(authority).await
-        })
-    }
-}
-
 /// A connection to a target, cleartext or TLS.
 pub(crate) enum Conn {
     /// Cleartext TCP.
     Plain(TokioIo<TcpStream>),
-    /// TLS; the flag tells whether ALPN chose `h2`.
-    Tls(Box<TokioIo<TlsStream<TcpStream>>>, bool),
-}
-
-impl Connection for Conn {
-    fn connected(&self) -> Connected {
-        match self {
-            Self::Plain(_) => Connected::new(),
-            Self::Tls(_, true) => Connected::new().negotiated_h2(),
-            Self::Tls(_, false) => Connected::new(),
-        }
-    }
+    /// TLS.
+    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
 }
 
 impl Read for Conn {
@@ -213,7 +182,7 @@ impl Read for Conn {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Plain(io) => Pin::new(io).poll_read(cx, buf),
-            Self::Tls(io, _) => Pin::new(&mut **io).poll_read(cx, buf),
+            Self::Tls(io) => Pin::new(&mut **io).poll_read(cx, buf),
         }
     }
 }
@@ -226,28 +195,28 @@ impl Write for Conn {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Plain(io) => Pin::new(io).poll_write(cx, buf),
-            Self::Tls(io, _) => Pin::new(&mut **io).poll_write(cx, buf),
+            Self::Tls(io) => Pin::new(&mut **io).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Plain(io) => Pin::new(io).poll_flush(cx),
-            Self::Tls(io, _) => Pin::new(&mut **io).poll_flush(cx),
+            Self::Tls(io) => Pin::new(&mut **io).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Plain(io) => Pin::new(io).poll_shutdown(cx),
-            Self::Tls(io, _) => Pin::new(&mut **io).poll_shutdown(cx),
+            Self::Tls(io) => Pin::new(&mut **io).poll_shutdown(cx),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
             Self::Plain(io) => io.is_write_vectored(),
-            Self::Tls(io, _) => io.is_write_vectored(),
+            Self::Tls(io) => io.is_write_vectored(),
         }
     }
 
@@ -258,7 +227,7 @@ impl Write for Conn {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Plain(io) => Pin::new(io).poll_write_vectored(cx, bufs),
-            Self::Tls(io, _) => Pin::new(&mut **io).poll_write_vectored(cx, bufs),
+            Self::Tls(io) => Pin::new(&mut **io).poll_write_vectored(cx, bufs),
         }
     }
 }

@@ -108,10 +108,15 @@ impl H1Pool {
         let mut idle = shard.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.get_mut(target)?;
         let now = Instant::now();
-        list.retain(|i| !i.sender.is_closed() && now.duration_since(i.since) < self.idle_timeout);
+        list.retain(|i| self.usable(i, now));
         // Most recently used first: the warmest connection, and the others age out.
         let at = list.iter().rposition(|i| i.sender.is_ready())?;
         Some(list.swap_remove(at).sender)
+    }
+
+    /// Still open and not idle past the timeout.
+    fn usable(&self, idle: &Idle, now: Instant) -> bool {
+        !idle.sender.is_closed() && now.duration_since(idle.since) < self.idle_timeout
     }
 
     fn put(&self, shard: &Shard, target: usize, sender: SendRequest<UpstreamBody>) {
@@ -144,9 +149,7 @@ impl H1Pool {
         for shard in &self.shards {
             let mut idle = shard.idle.lock().unwrap_or_else(|e| e.into_inner());
             for list in idle.iter_mut() {
-                list.retain(|i| {
-                    !i.sender.is_closed() && now.duration_since(i.since) < self.idle_timeout
-                });
+                list.retain(|i| self.usable(i, now));
             }
         }
     }

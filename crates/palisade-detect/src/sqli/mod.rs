@@ -448,6 +448,11 @@ impl KindSet {
         Self(m)
     }
 
+    /// This set plus `kind`.
+    const fn with(self, kind: TokenKind) -> Self {
+        Self(self.0 | 1u128 << (kind.0 & 127))
+    }
+
     #[inline]
     fn has(self, k: TokenKind) -> bool {
         k.0 < 128 && (self.0 >> k.0) & 1 == 1
@@ -467,17 +472,7 @@ const PHRASE_FIRST: KindSet = KindSet::of(&[
 ]);
 
 /// Kinds that can be the second word of a phrase.
-const PHRASE_SECOND: KindSet = KindSet::of(&[
-    TokenKind::KEYWORD,
-    TokenKind::BAREWORD,
-    TokenKind::OPERATOR,
-    TokenKind::UNION,
-    TokenKind::FUNCTION,
-    TokenKind::EXPRESSION,
-    TokenKind::TSQL,
-    TokenKind::SQLTYPE,
-    TokenKind::LOGIC_OPERATOR,
-]);
+const PHRASE_SECOND: KindSet = PHRASE_FIRST.with(TokenKind::LOGIC_OPERATOR);
 
 /// Whether two adjacent words form a known phrase (`UNION ALL`, `NOT IN`, ...);
 /// if so, `a` becomes the phrase.
